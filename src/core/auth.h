@@ -1,0 +1,52 @@
+// File: core/auth.h
+//
+// Who is calling: roles, the authenticated principal, and the stored form of an API token.
+// Tokens are never stored in clear; see crypto/ for hashing and registry/ for issuing.
+//
+//   if (!principal.Has(Role::kAdmin)) return Fail(ErrorCode::kPermissionDenied, "...");
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace forewarn {
+
+// Operator roles (admin, analyst, investigator, auditor) and the partner role. A partner token
+// is bound to exactly one partner.
+enum class Role { kAdmin, kAnalyst, kInvestigator, kAuditor, kPartner };
+
+std::string_view ToString(Role role);
+[[nodiscard]] Result<Role> ParseRole(std::string_view text);
+
+inline bool IsOperatorRole(Role role) { return role != Role::kPartner; }
+
+// An API token as stored: the secret part only as a keyed hash.
+struct TokenRecord {
+  std::string id;            // public, embedded in the token text
+  std::string secret_hash;   // raw bytes of the keyed hash of the secret part
+  Role role = Role::kPartner;
+  std::string partner_id;    // set iff role == kPartner
+  std::string name;          // a label for people: "ci-bot", "alice"
+  std::string created_by;    // token id of the creator, or "init"
+  TimePoint created_at;
+  std::optional<TimePoint> expires_at;
+  std::optional<TimePoint> revoked_at;
+};
+
+// The caller of a request, after authentication.
+struct Principal {
+  std::string token_id;
+  std::string name;
+  Role role = Role::kPartner;
+  std::string partner_id;  // set iff role == kPartner
+
+  bool IsPartner() const { return role == Role::kPartner; }
+  // "token:<id>" — how the actor appears in history and (later) the ledger.
+  std::string Actor() const { return "token:" + token_id; }
+};
+
+}  // namespace forewarn

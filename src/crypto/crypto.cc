@@ -1,0 +1,353 @@
+#include "crypto/crypto.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+
+namespace forewarn::crypto {
+namespace {
+
+const unsigned char* U8(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+std::string FromU8(const unsigned char* p, size_t n) {
+  return std::string(reinterpret_cast<const char*>(p), n);
+}
+
+}  // namespace
+
+Status Initialize() {
+  if (sodium_init() < 0) return Fail(ErrorCode::kInternal, "libsodium failed to initialize");
+  return Ok();
+}
+
+// --- SecretBytes ---
+
+SecretBytes::SecretBytes(size_t size) : size_(size) {
+  if (size_ == 0) return;
+  data_ = static_cast<unsigned char*>(sodium_malloc(size_));
+  if (data_ == nullptr) throw std::bad_alloc();
+  sodium_memzero(data_, size_);
+}
+
+SecretBytes SecretBytes::CopyFrom(std::string_view raw) {
+  SecretBytes secret(raw.size());
+  if (!raw.empty()) std::memcpy(secret.data_, raw.data(), raw.size());
+  return secret;
+}
+
+SecretBytes::~SecretBytes() { Release(); }
+
+SecretBytes::SecretBytes(SecretBytes&& other) noexcept : data_(other.data_), size_(other.size_) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
+  if (this != &other) {
+    Release();
+    data_ = other.data_;
+    size_ = other.size_;
+    other.data_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+void SecretBytes::Release() {
+  // sodium_free zeroes the memory before releasing it.
+  if (data_ != nullptr) sodium_free(data_);
+  data_ = nullptr;
+  size_ = 0;
+}
+
+bool SecretBytes::Equals(const SecretBytes& other) const {
+  return size_ == other.size_ && (size_ == 0 || sodium_memcmp(data_, other.data_, size_) == 0);
+}
+
+// --- randomness and ids ---
+
+void SystemRandom::Fill(std::span<std::byte> out) {
+  // The single adapter allowed to call randombytes_buf (see STYLE.md).
+  randombytes_buf(out.data(), out.size());
+}
+
+std::string RandomBytes(Random& random, size_t n) {
+  std::string out(n, '\0');
+  random.Fill(std::as_writable_bytes(std::span<char>(out.data(), out.size())));
+  return out;
+}
+
+std::string NewId(Random& random, std::string_view prefix) {
+  return fmt::format("{}_{}", prefix, Hex(RandomBytes(random, 8)));
+}
+
+// --- hashing and encodings ---
+
+std::string Sha256(std::string_view data) {
+  std::array<unsigned char, crypto_hash_sha256_BYTES> out{};
+  crypto_hash_sha256(out.data(), U8(data), data.size());
+  return FromU8(out.data(), out.size());
+}
+
+std::string Sha512(std::string_view data) {
+  std::array<unsigned char, crypto_hash_sha512_BYTES> out{};
+  crypto_hash_sha512(out.data(), U8(data), data.size());
+  return FromU8(out.data(), out.size());
+}
+
+std::string Hex(std::string_view raw) {
+  std::string out(raw.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), U8(raw), raw.size());
+  out.pop_back();
+  return out;
+}
+
+Result<std::string> FromHex(std::string_view hex) {
+  std::string out(hex.size() / 2 + 1, '\0');
+  size_t len = 0;
+  const char* end = nullptr;
+  if (hex.size() % 2 != 0 ||
+      sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), hex.data(),
+                     hex.size(), nullptr, &len, &end) != 0 ||
+      end != hex.data() + hex.size()) {
+    return Fail(ErrorCode::kInvalidArgument, "invalid hexadecimal text");
+  }
+  out.resize(len);
+  return out;
+}
+
+namespace {
+
+std::string EncodeBase64(std::string_view raw, int variant) {
+  std::string out(sodium_base64_encoded_len(raw.size(), variant), '\0');
+  sodium_bin2base64(out.data(), out.size(), U8(raw), raw.size(), variant);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+Result<std::string> DecodeBase64(std::string_view text, int variant) {
+  std::string out(text.size(), '\0');
+  size_t len = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), nullptr, &len, &end, variant) != 0 ||
+      end != text.data() + text.size()) {
+    return Fail(ErrorCode::kInvalidArgument, "invalid base64 text");
+  }
+  out.resize(len);
+  return out;
+}
+
+}  // namespace
+
+std::string Base64(std::string_view raw) { return EncodeBase64(raw, sodium_base64_VARIANT_ORIGINAL); }
+std::string Base64Url(std::string_view raw) {
+  return EncodeBase64(raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+Result<std::string> FromBase64(std::string_view text) {
+  return DecodeBase64(text, sodium_base64_VARIANT_ORIGINAL);
+}
+Result<std::string> FromBase64Url(std::string_view text) {
+  return DecodeBase64(text, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string KeyedHash(const SecretBytes& key, std::string_view message) {
+  std::array<unsigned char, crypto_generichash_BYTES> out{};
+  const size_t key_len = std::min<size_t>(key.size(), crypto_generichash_KEYBYTES_MAX);
+  crypto_generichash(out.data(), out.size(), U8(message), message.size(), key.data(), key_len);
+  return FromU8(out.data(), out.size());
+}
+
+SecretBytes DeriveKey(const SecretBytes& master, std::string_view context, uint64_t subkey_id) {
+  std::array<char, crypto_kdf_CONTEXTBYTES> ctx{};
+  std::memcpy(ctx.data(), context.data(), std::min(context.size(), ctx.size()));
+  SecretBytes subkey(32);
+  // The master must be crypto_kdf_KEYBYTES (32); program secrets are generated that size.
+  crypto_kdf_derive_from_key(subkey.mutable_data(), subkey.size(), subkey_id, ctx.data(),
+                             master.data());
+  return subkey;
+}
+
+// --- Ed25519 ---
+
+SigningKeyPair GenerateSigningKeyPair(Random& random) {
+  SecretBytes seed(crypto_sign_SEEDBYTES);
+  random.Fill(std::as_writable_bytes(std::span(seed.mutable_data(), seed.size())));
+  SigningKeyPair pair;
+  pair.public_key.assign(crypto_sign_PUBLICKEYBYTES, '\0');
+  pair.secret_key = SecretBytes(crypto_sign_SECRETKEYBYTES);
+  crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(pair.public_key.data()),
+                           pair.secret_key.mutable_data(), seed.data());
+  return pair;
+}
+
+std::string Sign(const SecretBytes& secret_key, std::string_view message) {
+  std::string sig(crypto_sign_BYTES, '\0');
+  crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr, U8(message),
+                       message.size(), secret_key.data());
+  return sig;
+}
+
+bool VerifySignature(std::string_view public_key, std::string_view message,
+                     std::string_view signature) {
+  if (public_key.size() != crypto_sign_PUBLICKEYBYTES || signature.size() != crypto_sign_BYTES) {
+    return false;
+  }
+  return crypto_sign_verify_detached(U8(signature), U8(message), message.size(),
+                                     U8(public_key)) == 0;
+}
+
+// --- X25519 ---
+
+BoxKeyPair GenerateBoxKeyPair(Random& random) {
+  SecretBytes seed(crypto_box_SEEDBYTES);
+  random.Fill(std::as_writable_bytes(std::span(seed.mutable_data(), seed.size())));
+  BoxKeyPair pair;
+  pair.public_key.assign(crypto_box_PUBLICKEYBYTES, '\0');
+  pair.secret_key = SecretBytes(crypto_box_SECRETKEYBYTES);
+  crypto_box_seed_keypair(reinterpret_cast<unsigned char*>(pair.public_key.data()),
+                          pair.secret_key.mutable_data(), seed.data());
+  return pair;
+}
+
+Result<std::string> Seal(std::string_view public_key, std::string_view message) {
+  if (public_key.size() != crypto_box_PUBLICKEYBYTES) {
+    return Fail(ErrorCode::kInvalidArgument, "X25519 public key must be 32 bytes");
+  }
+  std::string box(message.size() + crypto_box_SEALBYTES, '\0');
+  if (crypto_box_seal(reinterpret_cast<unsigned char*>(box.data()), U8(message), message.size(),
+                      U8(public_key)) != 0) {
+    return Fail(ErrorCode::kInvalidArgument, "sealing failed: invalid X25519 public key");
+  }
+  return box;
+}
+
+Result<std::string> OpenSealed(const BoxKeyPair& keys, std::string_view box) {
+  if (box.size() < crypto_box_SEALBYTES || keys.public_key.size() != crypto_box_PUBLICKEYBYTES ||
+      keys.secret_key.size() != crypto_box_SECRETKEYBYTES) {
+    return Fail(ErrorCode::kInvalidArgument, "sealed box is truncated or the key is malformed");
+  }
+  std::string message(box.size() - crypto_box_SEALBYTES, '\0');
+  if (crypto_box_seal_open(reinterpret_cast<unsigned char*>(message.data()), U8(box), box.size(),
+                           U8(keys.public_key), keys.secret_key.data()) != 0) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "sealed box does not open with this key (wrong recipient or altered)");
+  }
+  return message;
+}
+
+// --- program keys ---
+
+ProgramKeys GenerateProgramKeys(Random& random) {
+  ProgramKeys keys;
+  keys.signing = GenerateSigningKeyPair(random);
+  keys.box = GenerateBoxKeyPair(random);
+  keys.program_secret = SecretBytes(crypto_kdf_KEYBYTES);
+  random.Fill(std::as_writable_bytes(
+      std::span(keys.program_secret.mutable_data(), keys.program_secret.size())));
+  return keys;
+}
+
+namespace {
+
+constexpr const char* kKeyFiles[] = {"signing.key", "signing.pub", "box.key", "box.pub",
+                                     "program.secret"};
+
+// Writes base64 text to a new file with the given mode; never overwrites.
+Status WriteKeyFile(const std::filesystem::path& path, std::string_view raw, mode_t mode) {
+  const std::string text = Base64(raw) + "\n";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    return Fail(errno == EEXIST ? ErrorCode::kConflict : ErrorCode::kUnavailable,
+                fmt::format("cannot create key file {}: {}", path.string(), std::strerror(errno)));
+  }
+  const ssize_t written = ::write(fd, text.data(), text.size());
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (written != static_cast<ssize_t>(text.size()) || !synced) {
+    return Fail(ErrorCode::kUnavailable, fmt::format("cannot write key file {}", path.string()));
+  }
+  return Ok();
+}
+
+Result<std::string> ReadKeyFile(const std::filesystem::path& path, size_t expected_size,
+                                bool secret) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    return Fail(ErrorCode::kNotFound, fmt::format("key file {} is missing", path.string()));
+  }
+  if (secret && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                fmt::format("key file {} is readable by others; chmod 600 it", path.string()));
+  }
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  auto raw = FromBase64(text);
+  if (!raw || raw->size() != expected_size) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("key file {} is malformed", path.string()));
+  }
+  return raw;
+}
+
+}  // namespace
+
+Status SaveProgramKeys(const ProgramKeys& keys, const std::filesystem::path& dir) {
+  for (const char* name : kKeyFiles) {
+    if (std::filesystem::exists(dir / name)) {
+      return Fail(ErrorCode::kConflict,
+                  fmt::format("key file {} exists already", (dir / name).string()));
+    }
+  }
+  FW_TRY(WriteKeyFile(dir / "signing.key", keys.signing.secret_key.view(), 0600));
+  FW_TRY(WriteKeyFile(dir / "signing.pub", keys.signing.public_key, 0644));
+  FW_TRY(WriteKeyFile(dir / "box.key", keys.box.secret_key.view(), 0600));
+  FW_TRY(WriteKeyFile(dir / "box.pub", keys.box.public_key, 0644));
+  FW_TRY(WriteKeyFile(dir / "program.secret", keys.program_secret.view(), 0600));
+  return Ok();
+}
+
+Result<ProgramKeys> LoadProgramKeys(const std::filesystem::path& dir) {
+  ProgramKeys keys;
+  FW_ASSIGN_OR_RETURN(auto signing_secret,
+                      ReadKeyFile(dir / "signing.key", crypto_sign_SECRETKEYBYTES, true));
+  keys.signing.secret_key = SecretBytes::CopyFrom(signing_secret);
+  sodium_memzero(signing_secret.data(), signing_secret.size());
+  FW_ASSIGN_OR_RETURN(keys.signing.public_key,
+                      ReadKeyFile(dir / "signing.pub", crypto_sign_PUBLICKEYBYTES, false));
+  FW_ASSIGN_OR_RETURN(auto box_secret,
+                      ReadKeyFile(dir / "box.key", crypto_box_SECRETKEYBYTES, true));
+  keys.box.secret_key = SecretBytes::CopyFrom(box_secret);
+  sodium_memzero(box_secret.data(), box_secret.size());
+  FW_ASSIGN_OR_RETURN(keys.box.public_key,
+                      ReadKeyFile(dir / "box.pub", crypto_box_PUBLICKEYBYTES, false));
+  FW_ASSIGN_OR_RETURN(auto secret, ReadKeyFile(dir / "program.secret", crypto_kdf_KEYBYTES, true));
+  keys.program_secret = SecretBytes::CopyFrom(secret);
+  sodium_memzero(secret.data(), secret.size());
+  // The public key must belong to the secret key: libsodium's secret key ends with it.
+  if (keys.signing.secret_key.view().substr(32) != keys.signing.public_key) {
+    return Fail(ErrorCode::kInvalidArgument, "signing.pub does not match signing.key");
+  }
+  return keys;
+}
+
+}  // namespace forewarn::crypto

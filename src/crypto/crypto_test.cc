@@ -1,0 +1,111 @@
+#include "crypto/crypto.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "tests/testing/testing.h"
+
+namespace forewarn::crypto {
+namespace {
+
+class CryptoTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { ASSERT_TRUE(Initialize().has_value()); }
+};
+
+TEST_F(CryptoTest, Sha256KnownAnswer) {
+  EXPECT_EQ(Hex(Sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Hex(Sha256("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_F(CryptoTest, EncodingsRoundTripAndRejectGarbage) {
+  const std::string raw("\x00\x01\xfe\xff forewarn", 13);
+  EXPECT_EQ(FromHex(Hex(raw)).value(), raw);
+  EXPECT_EQ(FromBase64(Base64(raw)).value(), raw);
+  EXPECT_EQ(FromBase64Url(Base64Url(raw)).value(), raw);
+  EXPECT_FALSE(FromHex("abc").has_value());
+  EXPECT_FALSE(FromHex("zz").has_value());
+  EXPECT_FALSE(FromBase64("not base64!").has_value());
+}
+
+TEST_F(CryptoTest, SignaturesVerifyAndDetectTampering) {
+  testing::SeededRandom random(1);
+  auto pair = GenerateSigningKeyPair(random);
+  const std::string sig = Sign(pair.secret_key, "tree head");
+  EXPECT_TRUE(VerifySignature(pair.public_key, "tree head", sig));
+  EXPECT_FALSE(VerifySignature(pair.public_key, "tree heae", sig));
+  std::string bad = sig;
+  bad[0] = static_cast<char>(bad[0] ^ 1);
+  EXPECT_FALSE(VerifySignature(pair.public_key, "tree head", bad));
+  EXPECT_FALSE(VerifySignature("short", "tree head", sig));
+}
+
+TEST_F(CryptoTest, SeededKeysAreReproducible) {
+  testing::SeededRandom a(7), b(7), c(8);
+  EXPECT_EQ(GenerateSigningKeyPair(a).public_key, GenerateSigningKeyPair(b).public_key);
+  EXPECT_NE(GenerateSigningKeyPair(a).public_key, GenerateSigningKeyPair(c).public_key);
+}
+
+TEST_F(CryptoTest, SealedBoxOpensOnlyForItsRecipient) {
+  testing::SeededRandom random(2);
+  auto alice = GenerateBoxKeyPair(random);
+  auto mallory = GenerateBoxKeyPair(random);
+  auto box = Seal(alice.public_key, "advisory");
+  ASSERT_TRUE(box.has_value());
+  EXPECT_EQ(OpenSealed(alice, *box).value(), "advisory");
+  EXPECT_FALSE(OpenSealed(mallory, *box).has_value());
+  std::string altered = *box;
+  altered.back() = static_cast<char>(altered.back() ^ 1);
+  EXPECT_FALSE(OpenSealed(alice, altered).has_value());
+}
+
+TEST_F(CryptoTest, ConstantTimeEqualsComparesContentAndLength) {
+  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abcd"));
+  EXPECT_TRUE(SecretBytes::CopyFrom("k").Equals(SecretBytes::CopyFrom("k")));
+  EXPECT_FALSE(SecretBytes::CopyFrom("k").Equals(SecretBytes::CopyFrom("j")));
+}
+
+TEST_F(CryptoTest, KeyedHashDependsOnKeyAndDerivedKeysDiffer) {
+  testing::SeededRandom random(3);
+  auto keys = GenerateProgramKeys(random);
+  auto k1 = DeriveKey(keys.program_secret, "tokens", 1);
+  auto k2 = DeriveKey(keys.program_secret, "tokens", 2);
+  EXPECT_FALSE(k1.Equals(k2));
+  EXPECT_NE(KeyedHash(k1, "secret"), KeyedHash(k2, "secret"));
+  EXPECT_EQ(KeyedHash(k1, "secret"), KeyedHash(k1, "secret"));
+}
+
+TEST_F(CryptoTest, ProgramKeysSaveWith0600AndLoadBack) {
+  testing::TempDir dir;
+  testing::SeededRandom random(4);
+  auto keys = GenerateProgramKeys(random);
+  ASSERT_TRUE(SaveProgramKeys(keys, dir.path()).has_value());
+  struct stat info {};
+  ASSERT_EQ(::stat((dir.path() / "signing.key").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  auto loaded = LoadProgramKeys(dir.path());
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+  EXPECT_EQ(loaded->signing.public_key, keys.signing.public_key);
+  EXPECT_TRUE(loaded->program_secret.Equals(keys.program_secret));
+  // Never overwritten.
+  EXPECT_EQ(SaveProgramKeys(keys, dir.path()).error().code, ErrorCode::kConflict);
+  // A world-readable secret is refused.
+  ::chmod((dir.path() / "program.secret").c_str(), 0644);
+  EXPECT_EQ(LoadProgramKeys(dir.path()).error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(CryptoTest, NewIdHasPrefixAndSixteenHexDigits) {
+  testing::SeededRandom random(5);
+  const std::string id = NewId(random, "prt");
+  ASSERT_EQ(id.size(), 20u);
+  EXPECT_EQ(id.substr(0, 4), "prt_");
+}
+
+}  // namespace
+}  // namespace forewarn::crypto

@@ -1,0 +1,145 @@
+// File: store/store.h
+//
+// The storage interface. Every read and write happens inside a Transaction obtained from a
+// Store; a Transaction that is destroyed without a successful Commit() rolls back, so a
+// failed request never leaves a partial write. Backends: SQLite (store/sqlite, the embedded
+// default) and, later, PostgreSQL — callers see only this header.
+//
+//   FW_ASSIGN_OR_RETURN(auto tx, store.Begin(TxMode::kWrite));
+//   FW_TRY(tx->InsertPartner(partner));
+//   FW_TRY(tx->InsertStatusChange(change));
+//   FW_TRY(tx->Commit());
+//
+// Thread safety: a Store may be used from many threads at once; a Transaction belongs to the
+// thread that began it. Write transactions are serialized by the backend.
+//
+// Errors: kNotFound where a lookup by id finds nothing (Find* return std::nullopt instead);
+// kConflict on a unique-key violation; kUnavailable when the database is busy or the disk
+// fails; kInternal on corrupt data.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/auth.h"
+#include "core/clock.h"
+#include "core/partner.h"
+#include "core/result.h"
+#include "core/tier.h"
+
+namespace forewarn::store {
+
+enum class TxMode { kRead, kWrite };
+
+struct PartnerFilter {
+  std::optional<PartnerStatus> status;
+  std::optional<std::string> tier;
+  std::optional<std::string> label;
+  std::optional<std::string> country;
+};
+
+// One leaf of the audit ledger as stored: its position, the canonical JSON event and the
+// RFC 6962 leaf hash of that JSON.
+struct LedgerLeaf {
+  uint64_t index = 0;
+  std::string data;       // canonical JSON bytes
+  std::string leaf_hash;  // 32 raw bytes
+};
+
+// A signed tree head as stored.
+struct TreeHead {
+  uint64_t tree_size = 0;
+  std::string root_hash;  // 32 raw bytes
+  TimePoint timestamp;
+  std::string signature;  // 64 raw bytes, Ed25519 over the head's canonical bytes
+};
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // Makes every change of this transaction durable. After Commit (successful or not) the
+  // transaction may not be used again. kUnavailable if the database could not commit.
+  [[nodiscard]] virtual Status Commit() = 0;
+
+  // --- program settings (key/value, for small program-wide facts) ---
+  [[nodiscard]] virtual Result<std::optional<std::string>> GetSetting(const std::string& key) = 0;
+  [[nodiscard]] virtual Status PutSetting(const std::string& key, const std::string& value) = 0;
+
+  // --- tiers ---
+  [[nodiscard]] virtual Result<std::vector<Tier>> ListTiers() = 0;
+  [[nodiscard]] virtual Result<std::optional<Tier>> FindTier(const std::string& name) = 0;
+  // Inserts or replaces the tier with this name.
+  [[nodiscard]] virtual Status PutTier(const Tier& tier) = 0;
+
+  // --- partners ---
+  // kConflict if the id exists.
+  [[nodiscard]] virtual Status InsertPartner(const Partner& partner) = 0;
+  // kNotFound if no partner has this id.
+  [[nodiscard]] virtual Status UpdatePartner(const Partner& partner) = 0;
+  [[nodiscard]] virtual Result<std::optional<Partner>> FindPartner(const std::string& id) = 0;
+  // Ordered by creation time, then id.
+  [[nodiscard]] virtual Result<std::vector<Partner>> ListPartners(const PartnerFilter& filter) = 0;
+  [[nodiscard]] virtual Status InsertStatusChange(const StatusChange& change) = 0;
+  // Oldest first.
+  [[nodiscard]] virtual Result<std::vector<StatusChange>> ListStatusChanges(
+      const std::string& partner_id) = 0;
+
+  // --- API tokens ---
+  // kConflict if the id exists.
+  [[nodiscard]] virtual Status InsertToken(const TokenRecord& token) = 0;
+  [[nodiscard]] virtual Result<std::optional<TokenRecord>> FindToken(const std::string& id) = 0;
+  // All tokens, or only those of one partner; newest first.
+  [[nodiscard]] virtual Result<std::vector<TokenRecord>> ListTokens(
+      const std::optional<std::string>& partner_id) = 0;
+  // Sets revoked_at if not yet revoked. kNotFound if no token has this id.
+  [[nodiscard]] virtual Status RevokeToken(const std::string& id, TimePoint at) = 0;
+  // Revokes every unrevoked token of the partner; returns how many.
+  [[nodiscard]] virtual Result<int> RevokePartnerTokens(const std::string& partner_id,
+                                                        TimePoint at) = 0;
+
+  // --- audit ledger storage (the Merkle logic lives in ledger/) ---
+  // Number of leaves.
+  [[nodiscard]] virtual Result<uint64_t> LedgerSize() = 0;
+  // kConflict unless leaf.index == LedgerSize() (appends are strictly sequential).
+  [[nodiscard]] virtual Status AppendLedgerLeaf(const LedgerLeaf& leaf) = 0;
+  // Leaves with start <= index < end, in order.
+  [[nodiscard]] virtual Result<std::vector<LedgerLeaf>> ListLedgerLeaves(uint64_t start,
+                                                                         uint64_t end) = 0;
+  [[nodiscard]] virtual Result<std::optional<LedgerLeaf>> FindLedgerLeafByHash(
+      const std::string& leaf_hash) = 0;
+  // Hash of the perfect subtree at `level` covering leaves [index << level, (index+1) << level).
+  [[nodiscard]] virtual Status PutLedgerNode(int level, uint64_t index,
+                                             const std::string& hash) = 0;
+  [[nodiscard]] virtual Result<std::optional<std::string>> GetLedgerNode(int level,
+                                                                         uint64_t index) = 0;
+  // kConflict if a head of this size exists with a different root.
+  [[nodiscard]] virtual Status InsertTreeHead(const TreeHead& head) = 0;
+  [[nodiscard]] virtual Result<std::optional<TreeHead>> LatestTreeHead() = 0;
+  [[nodiscard]] virtual Result<std::vector<TreeHead>> ListTreeHeads() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Begins a transaction. kUnavailable if the database cannot be reached or stays busy.
+  [[nodiscard]] virtual Result<std::unique_ptr<Transaction>> Begin(TxMode mode) = 0;
+
+  // Cheap liveness check for /healthz.
+  [[nodiscard]] virtual Status Ping() = 0;
+
+  // The schema version after migrations.
+  virtual int SchemaVersion() const = 0;
+};
+
+// Opens (creating if absent) the SQLite database at `path`, in WAL mode with foreign keys and a
+// busy timeout, and applies pending migrations. kUnavailable if the file cannot be opened;
+// kFailedPrecondition if the database was written by a newer forewarn.
+[[nodiscard]] Result<std::unique_ptr<Store>> OpenSqlite(const std::filesystem::path& path);
+
+}  // namespace forewarn::store
