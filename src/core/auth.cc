@@ -28,3 +28,51 @@ Result<Role> ParseRole(std::string_view text) {
 }
 
 }  // namespace forewarn
+
+namespace forewarn {
+
+std::string_view ToString(Action action) {
+  switch (action) {
+    case Action::kPartnerCreate: return "partner.create";
+    case Action::kPartnerRead: return "partner.read";
+    case Action::kPartnerUpdate: return "partner.update";
+    case Action::kPartnerStatus: return "partner.status";
+    case Action::kPartnerHistory: return "partner.history";
+    case Action::kTokenCreate: return "token.create";
+    case Action::kTokenList: return "token.list";
+    case Action::kTokenRevoke: return "token.revoke";
+    case Action::kTierRead: return "tier.read";
+    case Action::kTierWrite: return "tier.write";
+    case Action::kLedgerRead: return "ledger.read";
+    case Action::kSelfRead: return "self.read";
+  }
+  return "unknown";
+}
+
+bool Allowed(Role role, Action action) {
+  switch (role) {
+    case Role::kAdmin:
+      return action != Action::kSelfRead;
+    case Role::kAnalyst:
+      return action == Action::kPartnerRead || action == Action::kTierRead;
+    case Role::kInvestigator:
+      return action == Action::kPartnerRead || action == Action::kPartnerHistory ||
+             action == Action::kTierRead || action == Action::kLedgerRead;
+    case Role::kAuditor:
+      return action == Action::kPartnerRead || action == Action::kPartnerHistory ||
+             action == Action::kTierRead || action == Action::kLedgerRead ||
+             action == Action::kTokenList;
+    case Role::kPartner:
+      return action == Action::kSelfRead || action == Action::kPartnerRead ||
+             action == Action::kTierRead;
+  }
+  return false;
+}
+
+Status Authorize(const Principal& principal, Action action) {
+  if (Allowed(principal.role, action)) return Ok();
+  return Fail(ErrorCode::kPermissionDenied,
+              fmt::format("role {} may not {}", ToString(principal.role), ToString(action)));
+}
+
+}  // namespace forewarn

@@ -50,3 +50,32 @@ struct Principal {
 };
 
 }  // namespace forewarn
+
+namespace forewarn {
+
+// Everything a caller can ask for, checked against the role table in Allowed(). Partner
+// callers are further limited to their own records by the module that serves the request.
+enum class Action {
+  kPartnerCreate,
+  kPartnerRead,      // any partner's record (operators) or the caller's own (partners)
+  kPartnerUpdate,
+  kPartnerStatus,    // activate, suspend, reinstate, remove
+  kPartnerHistory,
+  kTokenCreate,
+  kTokenList,
+  kTokenRevoke,
+  kTierRead,
+  kTierWrite,
+  kLedgerRead,
+  kSelfRead,         // a partner reading its own record
+};
+
+std::string_view ToString(Action action);
+
+// The role table: true if `role` may perform `action` at all.
+bool Allowed(Role role, Action action);
+
+// kPermissionDenied naming the role and action unless Allowed().
+[[nodiscard]] Status Authorize(const Principal& principal, Action action);
+
+}  // namespace forewarn
