@@ -84,7 +84,8 @@ class Ledger {
 
   // The whole log as a JSON document: {"format":"forewarn-ledger-export","version":1,
   // "program_public_key": base64, "entries":[{"index","leaf_hash"(hex),"data"(the leaf JSON
-  // text)}...], "tree_heads":[{"tree_size","root_hash"(hex),"timestamp","signature"(base64)}]}.
+  // text)}...], "tree_heads":[{"tree_size","root_hash"(hex),"timestamp"(RFC 3339 UTC, as
+  // FormatTime writes it),"signature"(base64)}]}, heads in order of size.
   [[nodiscard]] Result<nlohmann::json> Export(store::Transaction& tx) const;
 
  private:

@@ -1,0 +1,76 @@
+#include "app/client.h"
+
+#include <fmt/format.h>
+
+#include "http/transport.h"
+
+namespace forewarn::app {
+namespace {
+
+ErrorCode CodeFromName(std::string_view name, int status) {
+  if (name == "invalid_argument" || name == "bad_request" || name == "payload_too_large") {
+    return ErrorCode::kInvalidArgument;
+  }
+  if (name == "not_found") return ErrorCode::kNotFound;
+  if (name == "unauthenticated") return ErrorCode::kUnauthenticated;
+  if (name == "permission_denied") return ErrorCode::kPermissionDenied;
+  if (name == "conflict") return ErrorCode::kConflict;
+  if (name == "failed_precondition") return ErrorCode::kFailedPrecondition;
+  if (name == "unavailable") return ErrorCode::kUnavailable;
+  return status >= 500 ? ErrorCode::kInternal : ErrorCode::kInvalidArgument;
+}
+
+}  // namespace
+
+std::string UrlEncode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+Result<nlohmann::json> CallApi(const Endpoint& endpoint, const std::string& method,
+                               const std::string& path, const std::optional<nlohmann::json>& body) {
+  if (endpoint.url.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "no server URL: pass --url or set FOREWARN_URL (e.g. http://127.0.0.1:8080)");
+  }
+  if (endpoint.token.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "no token: pass --token or set FOREWARN_TOKEN");
+  }
+  http::ClientRequest request;
+  request.method = method;
+  std::string base = endpoint.url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  request.url = base + path;
+  request.headers.emplace_back("Authorization", "Bearer " + endpoint.token);
+  request.headers.emplace_back("Accept", "application/json");
+  if (body) {
+    request.body = body->dump();
+    request.headers.emplace_back("Content-Type", "application/json");
+  }
+  request.ca_file = endpoint.ca_file;
+  request.verify_tls = !endpoint.insecure;
+  FW_ASSIGN_OR_RETURN(auto response, http::Fetch(request));
+  auto parsed = nlohmann::json::parse(response.body, nullptr, false);
+  if (response.status < 200 || response.status >= 300) {
+    if (!parsed.is_discarded() && parsed.contains("error") && parsed["error"].is_object()) {
+      const auto& error = parsed["error"];
+      return Fail(CodeFromName(error.value("code", ""), response.status),
+                  error.value("message", fmt::format("server answered {}", response.status)));
+    }
+    return Fail(response.status >= 500 ? ErrorCode::kInternal : ErrorCode::kInvalidArgument,
+                fmt::format("server answered {}", response.status));
+  }
+  if (parsed.is_discarded()) {
+    return Fail(ErrorCode::kInternal, "server answered with something that is not JSON");
+  }
+  return parsed;
+}
+
+}  // namespace forewarn::app

@@ -1,0 +1,164 @@
+#include "app/program.h"
+
+#include <sys/stat.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace forewarn::app {
+namespace {
+
+constexpr const char* kDatabaseFile = "forewarn.db";
+
+Status SetInt(const std::string& source, const std::string& key, const nlohmann::json& value,
+              int min, int max, int& out) {
+  if (!value.is_number_integer() || value.get<int64_t>() < min || value.get<int64_t>() > max) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{}: '{}' must be an integer from {} to {}", source, key, min, max));
+  }
+  out = value.get<int>();
+  return Ok();
+}
+
+Status ApplySetting(const std::string& source, const std::string& key,
+                    const nlohmann::json& value, ServeConfig& config) {
+  auto string_value = [&]() -> Result<std::string> {
+    if (!value.is_string()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: '{}' must be a string", source, key));
+    }
+    return value.get<std::string>();
+  };
+  if (key == "listen") {
+    FW_ASSIGN_OR_RETURN(config.listen, string_value());
+  } else if (key == "threads") {
+    FW_TRY(SetInt(source, key, value, 1, 64, config.threads));
+  } else if (key == "max_body_bytes") {
+    int bytes = 0;
+    FW_TRY(SetInt(source, key, value, 1024, 1 << 30, bytes));
+    config.max_body_bytes = static_cast<size_t>(bytes);
+  } else if (key == "read_timeout_seconds") {
+    FW_TRY(SetInt(source, key, value, 1, 3600, config.read_timeout_seconds));
+  } else if (key == "tls_cert") {
+    FW_ASSIGN_OR_RETURN(config.tls_cert, string_value());
+  } else if (key == "tls_key") {
+    FW_ASSIGN_OR_RETURN(config.tls_key, string_value());
+  } else if (key == "log_level") {
+    FW_ASSIGN_OR_RETURN(config.log_level, string_value());
+  } else {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("{}: unknown setting '{}'", source, key));
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<ServeConfig> LoadServeConfig(const std::filesystem::path& data_dir) {
+  ServeConfig config;
+  const auto file = data_dir / "forewarn.json";
+  if (std::filesystem::exists(file)) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto parsed = nlohmann::json::parse(text.str(), nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: not a JSON object", file.string()));
+    }
+    for (const auto& [key, value] : parsed.items()) {
+      FW_TRY(ApplySetting(file.string(), key, value, config));
+    }
+  }
+  // Environment overrides: FOREWARN_LISTEN, FOREWARN_THREADS, FOREWARN_TLS_CERT, ...
+  const std::pair<const char*, const char*> env_keys[] = {
+      {"FOREWARN_LISTEN", "listen"},
+      {"FOREWARN_THREADS", "threads"},
+      {"FOREWARN_MAX_BODY_BYTES", "max_body_bytes"},
+      {"FOREWARN_READ_TIMEOUT_SECONDS", "read_timeout_seconds"},
+      {"FOREWARN_TLS_CERT", "tls_cert"},
+      {"FOREWARN_TLS_KEY", "tls_key"},
+      {"FOREWARN_LOG_LEVEL", "log_level"}};
+  for (const auto& [variable, key] : env_keys) {
+    const char* raw = std::getenv(variable);  // read once at start-up, before threads exist
+    if (raw == nullptr) continue;
+    const std::string text = raw;
+    nlohmann::json value = text;
+    int number = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (ec == std::errc{} && ptr == text.data() + text.size()) value = number;
+    FW_TRY(ApplySetting(variable, key, value, config));
+  }
+  return config;
+}
+
+Status ApplyListen(const std::string& listen, http::ServerOptions& options) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("listen address '{}' must be HOST:PORT", listen));
+  }
+  unsigned port = 0;
+  const std::string port_text = listen.substr(colon + 1);
+  auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port > 65535) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("listen address '{}' has an invalid port", listen));
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  options.address = host;
+  options.port = static_cast<uint16_t>(port);
+  return Ok();
+}
+
+Result<std::string> Program::Init(const std::filesystem::path& data_dir,
+                                  const std::string& program_name, crypto::Random& random,
+                                  const Clock& clock) {
+  std::error_code ec;
+  if (std::filesystem::exists(data_dir / kDatabaseFile, ec) ||
+      std::filesystem::exists(data_dir / "signing.key", ec)) {
+    return Fail(ErrorCode::kConflict,
+                fmt::format("{} already holds a program", data_dir.string()));
+  }
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    return Fail(ErrorCode::kUnavailable,
+                fmt::format("cannot create {}: {}", data_dir.string(), ec.message()));
+  }
+  ::chmod(data_dir.c_str(), 0700);
+  auto keys = crypto::GenerateProgramKeys(random);
+  FW_TRY(crypto::SaveProgramKeys(keys, data_dir));
+  FW_ASSIGN_OR_RETURN(auto store, store::OpenSqlite(data_dir / kDatabaseFile));
+  ::chmod((data_dir / kDatabaseFile).c_str(), 0600);
+  ledger::Ledger ledger(keys.signing, clock);
+  registry::Registry registry(*store, ledger, clock, random, keys.program_secret);
+  FW_ASSIGN_OR_RETURN(auto issued, registry.InitializeProgram(program_name));
+  return issued.token;
+}
+
+Result<std::unique_ptr<Program>> Program::Open(const std::filesystem::path& data_dir,
+                                               crypto::Random& random, const Clock& clock) {
+  if (!std::filesystem::exists(data_dir / kDatabaseFile)) {
+    return Fail(ErrorCode::kNotFound,
+                fmt::format("{} holds no program; run 'forewarn init --data {}' first",
+                            data_dir.string(), data_dir.string()));
+  }
+  auto program = std::unique_ptr<Program>(new Program());
+  FW_ASSIGN_OR_RETURN(program->keys_, crypto::LoadProgramKeys(data_dir));
+  FW_ASSIGN_OR_RETURN(program->store_, store::OpenSqlite(data_dir / kDatabaseFile));
+  program->ledger_ = std::make_unique<ledger::Ledger>(program->keys_.signing, clock);
+  program->registry_ = std::make_unique<registry::Registry>(
+      *program->store_, *program->ledger_, clock, random, program->keys_.program_secret);
+  program->api_ = std::make_unique<http::Api>(http::ApiContext{
+      *program->store_, *program->registry_, *program->ledger_, clock,
+      program->keys_.signing.public_key});
+  return program;
+}
+
+}  // namespace forewarn::app

@@ -1,0 +1,687 @@
+#include "http/api.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "core/time.h"
+#include "crypto/crypto.h"
+#include "http/json_codec.h"
+
+namespace forewarn::http {
+namespace {
+
+using nlohmann::json;
+
+// Who may reach a route before the handler's own role checks run.
+enum class Access { kPublic, kAuthenticated };
+
+using Params = std::map<std::string, std::string>;
+
+// A parsed request as handlers see it.
+struct Call {
+  const Request& request;
+  std::string path;
+  Params query;
+  Params path_params;
+  Principal principal;
+};
+
+std::string PercentDecode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '%' && i + 2 < text.size()) {
+      int value = 0;
+      auto [ptr, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
+      if (ec == std::errc{} && ptr == text.data() + i + 3) {
+        out.push_back(static_cast<char>(value));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(plus_is_space && c == '+' ? ' ' : c);
+  }
+  return out;
+}
+
+Params ParseQuery(std::string_view query) {
+  Params params;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const size_t eq = pair.find('=');
+    std::string key = PercentDecode(pair.substr(0, eq), true);
+    std::string value = eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1), true);
+    if (!key.empty()) params.emplace(std::move(key), std::move(value));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return params;
+}
+
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  std::vector<std::string_view> segments;
+  size_t start = 1;
+  while (start <= path.size()) {
+    const size_t slash = path.find('/', start);
+    const size_t end = slash == std::string_view::npos ? path.size() : slash;
+    segments.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return segments;
+}
+
+Response JsonResponse(int status, const json& body) {
+  Response response;
+  response.status = status;
+  response.body = body.dump();
+  response.body.push_back('\n');
+  return response;
+}
+
+Response ErrorResponse(const Error& error) {
+  Response response = JsonResponse(
+      HttpStatusFor(error.code),
+      {{"error", {{"code", ErrorCodeName(error.code)}, {"message", error.message}}}});
+  if (error.code == ErrorCode::kUnauthenticated) {
+    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"forewarn\"");
+  }
+  return response;
+}
+
+Result<uint64_t> QueryNumber(const Params& query, const std::string& key,
+                             std::optional<uint64_t> fallback = std::nullopt) {
+  auto it = query.find(key);
+  if (it == query.end()) {
+    if (fallback) return *fallback;
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("query parameter '{}' is required", key));
+  }
+  uint64_t value = 0;
+  auto [ptr, ec] =
+      std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+  if (ec != std::errc{} || ptr != it->second.data() + it->second.size()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("query parameter '{}' must be a non-negative integer", key));
+  }
+  return value;
+}
+
+// Request counts and latency by route template and status, in Prometheus text format.
+class Metrics {
+ public:
+  static constexpr std::array<double, 10> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                      0.025,  0.05,  0.1,    0.5,   1.0};
+
+  void Record(const std::string& route, int status, double seconds) {
+    std::lock_guard lock(mutex_);
+    ++requests_[{route, status}];
+    auto& histogram = latency_[route];
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      if (seconds <= kBuckets[i]) ++histogram.buckets[i];
+    }
+    ++histogram.count;
+    histogram.sum += seconds;
+  }
+
+  std::string Render() const {
+    std::lock_guard lock(mutex_);
+    std::string out =
+        "# HELP forewarn_http_requests_total HTTP requests by route and status.\n"
+        "# TYPE forewarn_http_requests_total counter\n";
+    for (const auto& [key, count] : requests_) {
+      out += fmt::format("forewarn_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n",
+                         key.first, key.second, count);
+    }
+    out +=
+        "# HELP forewarn_http_request_duration_seconds Time to answer a request.\n"
+        "# TYPE forewarn_http_request_duration_seconds histogram\n";
+    for (const auto& [route, h] : latency_) {
+      for (size_t i = 0; i < kBuckets.size(); ++i) {
+        out += fmt::format(
+            "forewarn_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n", route,
+            kBuckets[i], h.buckets[i]);
+      }
+      out += fmt::format(
+          "forewarn_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", route,
+          h.count);
+      out += fmt::format("forewarn_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route,
+                         h.sum);
+      out += fmt::format("forewarn_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
+                         route, h.count);
+    }
+    return out;
+  }
+
+ private:
+  struct Histogram {
+    std::array<uint64_t, kBuckets.size()> buckets{};
+    uint64_t count = 0;
+    double sum = 0;
+  };
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;
+  std::map<std::string, Histogram> latency_;
+};
+
+}  // namespace
+
+int HttpStatusFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return 400;
+    case ErrorCode::kUnauthenticated: return 401;
+    case ErrorCode::kPermissionDenied: return 403;
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kConflict: return 409;
+    case ErrorCode::kFailedPrecondition: return 409;
+    case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+struct Api::Impl {
+  using HandlerFn = Result<Response> (Impl::*)(Call&);
+
+  struct Route {
+    std::string method;
+    std::string pattern;  // "/api/v1/partners/{id}"
+    Access access;
+    HandlerFn handler;
+    std::string summary;
+    std::string roles;  // for the OpenAPI description
+    std::vector<std::string_view> segments;
+  };
+
+  explicit Impl(ApiContext c) : ctx(std::move(c)) {
+    Add("GET", "/healthz", Access::kPublic, &Impl::Healthz, "Liveness and store check", "anyone");
+    Add("GET", "/metrics", Access::kPublic, &Impl::MetricsText,
+        "Prometheus metrics: requests by route and status, latency histogram", "anyone");
+    Add("GET", "/api/v1/openapi.json", Access::kPublic, &Impl::OpenApi, "This document",
+        "anyone");
+    Add("GET", "/api/v1/whoami", Access::kAuthenticated, &Impl::WhoAmI,
+        "The authenticated caller", "any token");
+    Add("GET", "/api/v1/me", Access::kAuthenticated, &Impl::Me,
+        "The calling partner's own record", "partner");
+    Add("GET", "/api/v1/partners", Access::kAuthenticated, &Impl::ListPartners,
+        "List partners; filters: status, tier, label, country", "admin, analyst, investigator, auditor");
+    Add("POST", "/api/v1/partners", Access::kAuthenticated, &Impl::CreatePartner,
+        "Register a partner", "admin");
+    Add("GET", "/api/v1/partners/{id}", Access::kAuthenticated, &Impl::GetPartner,
+        "One partner", "operators; a partner for itself");
+    Add("PATCH", "/api/v1/partners/{id}", Access::kAuthenticated, &Impl::UpdatePartner,
+        "Change a partner's fields", "admin");
+    Add("GET", "/api/v1/partners/{id}/history", Access::kAuthenticated, &Impl::PartnerHistory,
+        "Lifecycle changes with reason and actor", "admin, investigator, auditor");
+    for (const char* action : {"activate", "suspend", "reinstate", "remove"}) {
+      Add("POST", fmt::format("/api/v1/partners/{{id}}/{}", action), Access::kAuthenticated,
+          &Impl::ChangeStatus, fmt::format("Lifecycle: {} (body: {{\"reason\"}})", action),
+          "admin");
+    }
+    Add("GET", "/api/v1/tokens", Access::kAuthenticated, &Impl::ListTokens,
+        "Token metadata (never secrets); filter: partner", "admin, auditor");
+    Add("POST", "/api/v1/tokens", Access::kAuthenticated, &Impl::CreateToken,
+        "Issue a token; the secret is in this response only", "admin");
+    Add("DELETE", "/api/v1/tokens/{id}", Access::kAuthenticated, &Impl::RevokeToken,
+        "Revoke a token", "admin");
+    Add("GET", "/api/v1/tiers", Access::kAuthenticated, &Impl::ListTiers,
+        "Tiers and their lead times", "any token");
+    Add("PUT", "/api/v1/tiers/{name}", Access::kAuthenticated, &Impl::PutTier,
+        "Create or change a tier (body: {\"lead_time\":\"5d\"})", "admin");
+    Add("GET", "/api/v1/ledger/head", Access::kAuthenticated, &Impl::LedgerHead,
+        "Sign and return the current tree head", "admin, investigator, auditor");
+    Add("GET", "/api/v1/ledger/entries", Access::kAuthenticated, &Impl::LedgerEntries,
+        "Entries start <= index < end (at most 1000)", "admin, investigator, auditor");
+    Add("GET", "/api/v1/ledger/proof/inclusion", Access::kAuthenticated,
+        &Impl::InclusionProof, "Inclusion proof by index or leaf_hash, for tree_size",
+        "admin, investigator, auditor; partners for their own entries");
+    Add("GET", "/api/v1/ledger/proof/consistency", Access::kAuthenticated,
+        &Impl::ConsistencyProof, "Consistency proof between tree sizes first and second",
+        "admin, investigator, auditor, partner");
+    Add("GET", "/api/v1/ledger/export", Access::kAuthenticated, &Impl::LedgerExport,
+        "The whole ledger with signed heads, for offline `audit verify`",
+        "admin, investigator, auditor");
+  }
+
+  void Add(std::string method, std::string pattern, Access access, HandlerFn handler,
+           std::string summary, std::string roles) {
+    routes.push_back(Route{std::move(method), std::move(pattern), access, handler,
+                           std::move(summary), std::move(roles), {}});
+  }
+
+  void IndexRoutes() {
+    for (auto& route : routes) route.segments = SplitPath(route.pattern);
+  }
+
+  // The route matching the path (any method), with path parameters; nullptr if none.
+  const Route* Match(std::string_view path, std::string_view method, Params& params,
+                     bool& path_known) const {
+    const auto segments = SplitPath(path);
+    path_known = false;
+    for (const auto& route : routes) {
+      if (route.segments.size() != segments.size()) continue;
+      Params captured;
+      bool match = true;
+      for (size_t i = 0; i < segments.size() && match; ++i) {
+        const auto& pattern = route.segments[i];
+        if (pattern.size() > 2 && pattern.front() == '{' && pattern.back() == '}') {
+          if (segments[i].empty()) match = false;
+          captured[std::string(pattern.substr(1, pattern.size() - 2))] =
+              PercentDecode(segments[i], false);
+        } else if (pattern != segments[i]) {
+          match = false;
+        }
+      }
+      if (!match) continue;
+      path_known = true;
+      if (route.method == method || (method == "HEAD" && route.method == "GET")) {
+        params = std::move(captured);
+        return &route;
+      }
+    }
+    return nullptr;
+  }
+
+  Response Handle(const Request& request) {
+    const TimePoint started = ctx.clock.Now();
+    std::string route_label = "unmatched";
+    Response response = Dispatch(request, route_label);
+    const double seconds = std::chrono::duration<double>(ctx.clock.Now() - started).count();
+    metrics.Record(route_label, response.status, seconds);
+    return response;
+  }
+
+  Response Dispatch(const Request& request, std::string& route_label) {
+    const std::string_view target = request.target;
+    const size_t question = target.find('?');
+    Call call{request, std::string(target.substr(0, question)),
+              question == std::string_view::npos ? Params{}
+                                                  : ParseQuery(target.substr(question + 1)),
+              {}, {}};
+    if (call.path.size() > 1 && call.path.back() == '/') call.path.pop_back();
+    bool path_known = false;
+    const Route* route = Match(call.path, request.method, call.path_params, path_known);
+    if (route == nullptr) {
+      if (path_known) return MethodNotAllowed(request.method, call.path);
+      return ErrorResponse(
+          {ErrorCode::kNotFound, fmt::format("no such endpoint: {}", call.path.substr(0, 200))});
+    }
+    route_label = route->method + " " + route->pattern;
+    if (route->access == Access::kAuthenticated) {
+      const std::string_view header = FindHeader(request.headers, "Authorization");
+      if (header.empty()) {
+        return ErrorResponse({ErrorCode::kUnauthenticated,
+                              "missing Authorization: Bearer <token> header"});
+      }
+      if (!header.starts_with("Bearer ")) {
+        return ErrorResponse(
+            {ErrorCode::kUnauthenticated, "Authorization header must be 'Bearer <token>'"});
+      }
+      auto principal = ctx.registry.Authenticate(header);
+      if (!principal) return ErrorResponse(principal.error());
+      call.principal = std::move(*principal);
+    }
+    auto result = (this->*(route->handler))(call);
+    if (!result) return ErrorResponse(result.error());
+    return std::move(*result);
+  }
+
+  static Response MethodNotAllowed(const std::string& method, const std::string& path) {
+    Response response = JsonResponse(
+        405, {{"error",
+               {{"code", "method_not_allowed"},
+                {"message", fmt::format("method {} is not allowed on {}", method.substr(0, 16),
+                                        path.substr(0, 200))}}}});
+    return response;
+  }
+
+  Result<json> Body(const Call& call) { return ParseObject(call.request.body); }
+
+  // --- operations ---
+
+  Result<Response> Healthz(Call&) {
+    auto ping = ctx.store.Ping();
+    if (!ping) return JsonResponse(503, {{"status", "unavailable"}});
+    return JsonResponse(200, {{"status", "ok"}, {"schema_version", ctx.store.SchemaVersion()}});
+  }
+
+  Result<Response> MetricsText(Call&) {
+    Response response;
+    response.content_type = "text/plain; version=0.0.4";
+    response.body = metrics.Render();
+    return response;
+  }
+
+  Result<Response> OpenApi(Call&) {
+    Response response;
+    response.body = OpenApiDocument();
+    return response;
+  }
+
+  Result<Response> WhoAmI(Call& call) {
+    const auto& p = call.principal;
+    json body = {{"token", p.token_id}, {"name", p.name}, {"role", ToString(p.role)}};
+    if (p.IsPartner()) body["partner"] = p.partner_id;
+    return JsonResponse(200, body);
+  }
+
+  Result<Response> Me(Call& call) {
+    FW_TRY(Authorize(call.principal, Action::kSelfRead));
+    FW_ASSIGN_OR_RETURN(auto partner,
+                        ctx.registry.GetPartner(call.principal, call.principal.partner_id));
+    return JsonResponse(200, ToJson(partner));
+  }
+
+  Result<Response> ListPartners(Call& call) {
+    store::PartnerFilter filter;
+    for (const auto& [key, value] : call.query) {
+      if (key == "status") {
+        FW_ASSIGN_OR_RETURN(auto status, ParsePartnerStatus(value));
+        filter.status = status;
+      } else if (key == "tier") {
+        filter.tier = value;
+      } else if (key == "label") {
+        filter.label = value;
+      } else if (key == "country") {
+        filter.country = value;
+      } else {
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("unknown query parameter '{}'", key.substr(0, 64)));
+      }
+    }
+    FW_ASSIGN_OR_RETURN(auto partners, ctx.registry.ListPartners(call.principal, filter));
+    json items = json::array();
+    for (const auto& p : partners) items.push_back(ToJson(p));
+    return JsonResponse(200, {{"partners", items}, {"count", partners.size()}});
+  }
+
+  Result<Response> CreatePartner(Call& call) {
+    FW_TRY(Authorize(call.principal, Action::kPartnerCreate));
+    FW_ASSIGN_OR_RETURN(auto body, Body(call));
+    FW_ASSIGN_OR_RETURN(auto fields, PartnerFieldsFromJson(body, true, ctx.clock.Now()));
+    FW_ASSIGN_OR_RETURN(auto partner, ctx.registry.AddPartner(call.principal, fields));
+    Response response = JsonResponse(201, ToJson(partner));
+    response.headers.emplace_back("Location", "/api/v1/partners/" + partner.id);
+    return response;
+  }
+
+  Result<Response> GetPartner(Call& call) {
+    FW_ASSIGN_OR_RETURN(auto partner,
+                        ctx.registry.GetPartner(call.principal, call.path_params["id"]));
+    return JsonResponse(200, ToJson(partner));
+  }
+
+  Result<Response> UpdatePartner(Call& call) {
+    FW_TRY(Authorize(call.principal, Action::kPartnerUpdate));
+    FW_ASSIGN_OR_RETURN(auto body, Body(call));
+    FW_ASSIGN_OR_RETURN(auto fields, PartnerFieldsFromJson(body, false, ctx.clock.Now()));
+    FW_ASSIGN_OR_RETURN(auto partner, ctx.registry.UpdatePartner(
+                                          call.principal, call.path_params["id"], fields));
+    return JsonResponse(200, ToJson(partner));
+  }
+
+  Result<Response> PartnerHistory(Call& call) {
+    FW_ASSIGN_OR_RETURN(auto changes,
+                        ctx.registry.StatusHistory(call.principal, call.path_params["id"]));
+    json items = json::array();
+    for (const auto& c : changes) items.push_back(ToJson(c));
+    return JsonResponse(200, {{"history", items}});
+  }
+
+  Result<Response> ChangeStatus(Call& call) {
+    FW_TRY(Authorize(call.principal, Action::kPartnerStatus));
+    const std::string action = call.path.substr(call.path.rfind('/') + 1);
+    const PartnerStatus to = action == "suspend"  ? PartnerStatus::kSuspended
+                             : action == "remove" ? PartnerStatus::kRemoved
+                                                  : PartnerStatus::kActive;
+    FW_ASSIGN_OR_RETURN(auto body, Body(call));
+    FW_TRY(CheckKnownFields(body, {"reason"}));
+    if (!body.contains("reason") || !body["reason"].is_string()) {
+      return Fail(ErrorCode::kInvalidArgument, "field 'reason' (a string) is required");
+    }
+    const std::string& id = call.path_params["id"];
+    if (action == "reinstate" || action == "activate") {
+      // Name the step the caller asked for, so "reinstate" on an applicant is refused.
+      FW_ASSIGN_OR_RETURN(auto current, ctx.registry.GetPartner(call.principal, id));
+      const PartnerStatus expected =
+          action == "reinstate" ? PartnerStatus::kSuspended : PartnerStatus::kApplicant;
+      if (current.status != expected) {
+        return Fail(ErrorCode::kFailedPrecondition,
+                    fmt::format("cannot {} partner {}: it is {}, not {}", action, id,
+                                ToString(current.status), ToString(expected)));
+      }
+    }
+    FW_ASSIGN_OR_RETURN(auto partner, ctx.registry.ChangeStatus(call.principal, id, to,
+                                                                body["reason"].get<std::string>()));
+    return JsonResponse(200, ToJson(partner));
+  }
+
+  Result<Response> ListTokens(Call& call) {
+    std::optional<std::string> partner;
+    for (const auto& [key, value] : call.query) {
+      if (key != "partner") {
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("unknown query parameter '{}'", key.substr(0, 64)));
+      }
+      partner = value;
+    }
+    FW_ASSIGN_OR_RETURN(auto tokens, ctx.registry.ListTokens(call.principal, partner));
+    json items = json::array();
+    const TimePoint now = ctx.clock.Now();
+    for (const auto& t : tokens) items.push_back(ToJson(t, now));
+    return JsonResponse(200, {{"tokens", items}});
+  }
+
+  Result<Response> CreateToken(Call& call) {
+    FW_TRY(Authorize(call.principal, Action::kTokenCreate));
+    FW_ASSIGN_OR_RETURN(auto body, Body(call));
+    FW_ASSIGN_OR_RETURN(auto request, TokenRequestFromJson(body));
+    FW_ASSIGN_OR_RETURN(auto issued, ctx.registry.CreateToken(call.principal, request));
+    json out = ToJson(issued.record, ctx.clock.Now());
+    out["token"] = issued.token;
+    return JsonResponse(201, out);
+  }
+
+  Result<Response> RevokeToken(Call& call) {
+    FW_TRY(ctx.registry.RevokeToken(call.principal, call.path_params["id"]));
+    return JsonResponse(200, {{"id", call.path_params["id"]}, {"state", "revoked"}});
+  }
+
+  Result<Response> ListTiers(Call& call) {
+    FW_ASSIGN_OR_RETURN(auto tiers, ctx.registry.ListTiers(call.principal));
+    json items = json::array();
+    for (const auto& t : tiers) items.push_back(ToJson(t));
+    return JsonResponse(200, {{"tiers", items}});
+  }
+
+  Result<Response> PutTier(Call& call) {
+    FW_TRY(Authorize(call.principal, Action::kTierWrite));
+    FW_ASSIGN_OR_RETURN(auto body, Body(call));
+    FW_ASSIGN_OR_RETURN(auto tier, TierFromJson(call.path_params["name"], body));
+    FW_ASSIGN_OR_RETURN(auto stored, ctx.registry.PutTier(call.principal, tier));
+    return JsonResponse(200, ToJson(stored));
+  }
+
+  // --- ledger ---
+
+  Result<Response> LedgerHead(Call& call) {
+    FW_TRY(Authorize(call.principal, Action::kLedgerRead));
+    FW_ASSIGN_OR_RETURN(auto tx, ctx.store.Begin(store::TxMode::kWrite));
+    FW_ASSIGN_OR_RETURN(auto head, ctx.ledger.SignHead(*tx));
+    FW_TRY(tx->Commit());
+    json out = ToJson(head);
+    out["program_public_key"] = crypto::Base64(ctx.program_public_key);
+    return JsonResponse(200, out);
+  }
+
+  Result<Response> LedgerEntries(Call& call) {
+    FW_TRY(Authorize(call.principal, Action::kLedgerRead));
+    FW_ASSIGN_OR_RETURN(auto tx, ctx.store.Begin(store::TxMode::kRead));
+    FW_ASSIGN_OR_RETURN(uint64_t size, tx->LedgerSize());
+    FW_ASSIGN_OR_RETURN(uint64_t start, QueryNumber(call.query, "start", 0));
+    FW_ASSIGN_OR_RETURN(uint64_t end, QueryNumber(call.query, "end", std::min(size, start + 100)));
+    if (start > end) return Fail(ErrorCode::kInvalidArgument, "start must not exceed end");
+    if (end - start > 1000) {
+      return Fail(ErrorCode::kInvalidArgument, "at most 1000 entries per request");
+    }
+    FW_ASSIGN_OR_RETURN(auto leaves, tx->ListLedgerLeaves(start, end));
+    json items = json::array();
+    for (const auto& leaf : leaves) {
+      json data = json::parse(leaf.data, nullptr, false);
+      items.push_back({{"index", leaf.index},
+                       {"leaf_hash", crypto::Hex(leaf.leaf_hash)},
+                       {"event", data}});
+    }
+    return JsonResponse(200, {{"tree_size", size}, {"entries", items}});
+  }
+
+  Result<Response> InclusionProof(Call& call) {
+    FW_ASSIGN_OR_RETURN(auto tx, ctx.store.Begin(store::TxMode::kRead));
+    FW_ASSIGN_OR_RETURN(uint64_t size, tx->LedgerSize());
+    std::optional<store::LedgerLeaf> leaf;
+    if (call.query.count("leaf_hash") > 0) {
+      auto raw = crypto::FromHex(call.query["leaf_hash"]);
+      if (!raw || raw->size() != 32) {
+        return Fail(ErrorCode::kInvalidArgument, "leaf_hash must be 64 hexadecimal characters");
+      }
+      FW_ASSIGN_OR_RETURN(leaf, tx->FindLedgerLeafByHash(*raw));
+    } else {
+      FW_ASSIGN_OR_RETURN(uint64_t index, QueryNumber(call.query, "index"));
+      if (index < size) {
+        FW_ASSIGN_OR_RETURN(auto leaves, tx->ListLedgerLeaves(index, index + 1));
+        if (!leaves.empty()) leaf = leaves.front();
+      }
+    }
+    if (!leaf || !MayReadEntry(call.principal, *leaf)) {
+      return Fail(ErrorCode::kNotFound, "no such ledger entry");
+    }
+    FW_ASSIGN_OR_RETURN(uint64_t tree_size, QueryNumber(call.query, "tree_size", size));
+    FW_ASSIGN_OR_RETURN(auto proof, ctx.ledger.InclusionProof(*tx, leaf->index, tree_size));
+    FW_ASSIGN_OR_RETURN(auto root, ctx.ledger.RootAt(*tx, tree_size));
+    json path = json::array();
+    for (const auto& node : proof) path.push_back(crypto::Hex(node));
+    return JsonResponse(200, {{"index", leaf->index},
+                              {"leaf_hash", crypto::Hex(leaf->leaf_hash)},
+                              {"tree_size", tree_size},
+                              {"root_hash", crypto::Hex(root)},
+                              {"audit_path", path}});
+  }
+
+  // Operators with ledger access see every entry; a partner sees entries about itself.
+  static bool MayReadEntry(const Principal& principal, const store::LedgerLeaf& leaf) {
+    if (Allowed(principal.role, Action::kLedgerRead)) return true;
+    if (!principal.IsPartner()) return false;
+    const json event = json::parse(leaf.data, nullptr, false);
+    if (!event.is_object()) return false;
+    const auto subject = event.value("subject", "");
+    const auto& details = event.value("details", json::object());
+    return subject == principal.partner_id ||
+           (details.is_object() && details.value("partner", "") == principal.partner_id);
+  }
+
+  Result<Response> ConsistencyProof(Call& call) {
+    if (!Allowed(call.principal.role, Action::kLedgerRead) && !call.principal.IsPartner()) {
+      return Fail(ErrorCode::kPermissionDenied,
+                  fmt::format("role {} may not read the ledger", ToString(call.principal.role)));
+    }
+    FW_ASSIGN_OR_RETURN(uint64_t first, QueryNumber(call.query, "first"));
+    FW_ASSIGN_OR_RETURN(uint64_t second, QueryNumber(call.query, "second"));
+    FW_ASSIGN_OR_RETURN(auto tx, ctx.store.Begin(store::TxMode::kRead));
+    FW_ASSIGN_OR_RETURN(auto proof, ctx.ledger.ConsistencyProof(*tx, first, second));
+    json nodes = json::array();
+    for (const auto& node : proof) nodes.push_back(crypto::Hex(node));
+    return JsonResponse(200, {{"first", first}, {"second", second}, {"proof", nodes}});
+  }
+
+  Result<Response> LedgerExport(Call& call) {
+    FW_TRY(Authorize(call.principal, Action::kLedgerRead));
+    FW_ASSIGN_OR_RETURN(auto tx, ctx.store.Begin(store::TxMode::kWrite));
+    FW_TRY(ctx.ledger.SignHead(*tx));  // the export always ends with a head over everything
+    FW_ASSIGN_OR_RETURN(auto exported, ctx.ledger.Export(*tx));
+    FW_TRY(tx->Commit());
+    return JsonResponse(200, exported);
+  }
+
+  std::string OpenApiDocument() const {
+    json paths = json::object();
+    for (const auto& route : routes) {
+      std::string method = route.method;
+      std::transform(method.begin(), method.end(), method.begin(),
+                     [](char c) { return static_cast<char>(std::tolower(c)); });
+      json operation = {
+          {"summary", route.summary},
+          {"description", "Roles: " + route.roles},
+          {"responses",
+           {{"200", {{"description", "Success"}}},
+            {"default",
+             {{"description", "Error",
+               },
+              {"content",
+               {{"application/json",
+                 {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}}}};
+      if (route.access == Access::kAuthenticated) {
+        operation["security"] = json::array({{{"bearer", json::array()}}});
+      }
+      json parameters = json::array();
+      for (const auto& segment : route.segments) {
+        if (segment.size() > 2 && segment.front() == '{') {
+          parameters.push_back({{"name", std::string(segment.substr(1, segment.size() - 2))},
+                                {"in", "path"},
+                                {"required", true},
+                                {"schema", {{"type", "string"}}}});
+        }
+      }
+      if (!parameters.empty()) operation["parameters"] = parameters;
+      if (route.method == "POST" || route.method == "PATCH" || route.method == "PUT") {
+        operation["requestBody"] = {
+            {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
+      }
+      paths[route.pattern][method] = operation;
+    }
+    json document = {
+        {"openapi", "3.1.0"},
+        {"info",
+         {{"title", "forewarn API"},
+          {"version", "1"},
+          {"description",
+           "Early-warning vulnerability distribution: partner registry, tokens, tiers and "
+           "the tamper-evident audit ledger. Errors are {\"error\":{\"code\",\"message\"}}."}}},
+        {"paths", paths},
+        {"components",
+         {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}},
+          {"schemas",
+           {{"Error",
+             {{"type", "object"},
+              {"required", {"error"}},
+              {"properties",
+               {{"error",
+                 {{"type", "object"},
+                  {"required", {"code", "message"}},
+                  {"properties",
+                   {{"code", {{"type", "string"}}}, {"message", {{"type", "string"}}}}}}}}}}}}}}}};
+    return document.dump(2);
+  }
+
+  ApiContext ctx;
+  std::vector<Route> routes;
+  Metrics metrics;
+};
+
+Api::Api(ApiContext context) : impl_(std::make_unique<Impl>(std::move(context))) {
+  impl_->IndexRoutes();
+}
+
+Api::~Api() = default;
+
+Response Api::Handle(const Request& request) { return impl_->Handle(request); }
+
+std::string Api::OpenApiDocument() const { return impl_->OpenApiDocument(); }
+
+}  // namespace forewarn::http

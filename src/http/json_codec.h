@@ -1,0 +1,37 @@
+// JSON <-> domain conversions for the API, with strict parsing: unknown fields and wrong
+// types are kInvalidArgument errors naming the field. Internal to http/.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+#include "core/auth.h"
+#include "core/partner.h"
+#include "core/result.h"
+#include "core/tier.h"
+#include "registry/registry.h"
+#include "store/store.h"
+
+namespace forewarn::http {
+
+using nlohmann::json;
+
+// Parses a request body as a JSON object. kInvalidArgument for malformed JSON or non-objects.
+[[nodiscard]] Result<json> ParseObject(std::string_view body);
+
+// kInvalidArgument naming the first key of `object` not in `allowed`.
+[[nodiscard]] Status CheckKnownFields(const json& object, const std::set<std::string>& allowed);
+
+json ToJson(const Partner& partner);
+json ToJson(const StatusChange& change);
+json ToJson(const TokenRecord& token, TimePoint now);
+json ToJson(const Tier& tier);
+json ToJson(const store::TreeHead& head);
+
+[[nodiscard]] Result<registry::PartnerFields> PartnerFieldsFromJson(const json& object,
+                                                                   bool creating, TimePoint now);
+[[nodiscard]] Result<registry::TokenRequest> TokenRequestFromJson(const json& object);
+[[nodiscard]] Result<Tier> TierFromJson(const std::string& name, const json& object);
+
+}  // namespace forewarn::http

@@ -1,0 +1,255 @@
+// End to end over a real socket: the forewarn binary initializes a program, serves it, and the
+// CLI registers partners, issues tokens, changes status and exports and verifies the ledger.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "http/transport.h"
+#include "tests/testing/testing.h"
+
+namespace forewarn {
+namespace {
+
+using nlohmann::json;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string Quote(const std::string& arg) {
+  std::string quoted = "'";
+  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+class E2eTest : public ::testing::Test {
+ protected:
+  void TearDown() override { StopServer(); }
+
+  RunResult Run(const std::vector<std::string>& args, const std::string& token = "") {
+    std::string command;
+    if (!url_.empty()) command += "FOREWARN_URL=" + Quote(url_) + " ";
+    command += "FOREWARN_TOKEN=" + Quote(token) + " " + Quote(FOREWARN_BINARY);
+    for (const auto& arg : args) command += " " + Quote(arg);
+    const auto out = dir_.path() / "out.txt";
+    const auto err = dir_.path() / "err.txt";
+    command += " >" + Quote(out.string()) + " 2>" + Quote(err.string()) + " </dev/null";
+    const int status = std::system(command.c_str());
+    RunResult result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.out = ReadFile(out);
+    result.err = ReadFile(err);
+    return result;
+  }
+
+  // Starts `forewarn serve` on a free port and waits until it prints its URL.
+  void StartServer() {
+    const auto log = dir_.path() / "serve.log";
+    server_pid_ = fork();
+    ASSERT_GE(server_pid_, 0);
+    if (server_pid_ == 0) {
+      FILE* out = std::freopen(log.c_str(), "w", stdout);
+      FILE* err = std::freopen((dir_.path() / "serve.err").c_str(), "w", stderr);
+      (void)out;
+      (void)err;
+      execl(FOREWARN_BINARY, FOREWARN_BINARY, "serve", "--data", data_.c_str(), "--listen",
+            "127.0.0.1:0", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    const std::regex listening("listening on (http://127\\.0\\.0\\.1:[0-9]+)");
+    for (int attempt = 0; attempt < 200 && url_.empty(); ++attempt) {
+      std::smatch match;
+      const std::string text = ReadFile(log);
+      if (std::regex_search(text, match, listening)) {
+        url_ = match[1];
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // readiness poll, bounded
+      }
+    }
+    ASSERT_FALSE(url_.empty()) << "server did not start: " << ReadFile(dir_.path() / "serve.err");
+  }
+
+  int StopServer() {
+    if (server_pid_ <= 0) return -1;
+    kill(server_pid_, SIGTERM);
+    int status = 0;
+    waitpid(server_pid_, &status, 0);
+    server_pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  std::string LastLine(const std::string& text) {
+    std::string trimmed = text;
+    while (!trimmed.empty() && trimmed.back() == '\n') trimmed.pop_back();
+    return trimmed.substr(trimmed.rfind('\n') == std::string::npos ? 0 : trimmed.rfind('\n') + 1);
+  }
+
+  static void ExpectOneLineError(const RunResult& r) {
+    EXPECT_FALSE(r.err.empty());
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("forewarn: ", 0), 0u) << r.err;
+  }
+
+  testing::TempDir dir_;
+  std::string data_ = (dir_.path() / "data").string();
+  std::string url_;
+  pid_t server_pid_ = -1;
+};
+
+TEST_F(E2eTest, RegistryStoryOverTheCli) {
+  auto init = Run({"init", "--data", data_});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  const std::string admin = LastLine(init.out);
+  ASSERT_EQ(admin.rfind("fwt_", 0), 0u) << init.out;
+
+  auto again = Run({"init", "--data", data_});
+  EXPECT_EQ(again.exit_code, 1);
+  ExpectOneLineError(again);
+
+  StartServer();
+
+  auto health = http::Fetch({.url = url_ + "/healthz"});
+  ASSERT_TRUE(health.has_value());
+  EXPECT_EQ(health->status, 200);
+
+  auto add = Run({"partner", "add", "--name", "Contoso CERT", "--country", "de", "--tier",
+                  "early", "--label", "poc-restricted", "--contact",
+                  "Ada Lovelace <ada@contoso.example> lead"},
+                 admin);
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  const std::string contoso = LastLine(add.out);
+  EXPECT_EQ(contoso.rfind("prt_", 0), 0u);
+  auto add2 = Run({"partner", "add", "--name", "Northwind", "--country", "FR", "--tier",
+                   "standard"},
+                  admin);
+  ASSERT_EQ(add2.exit_code, 0) << add2.err;
+  const std::string northwind = LastLine(add2.out);
+
+  // Bad input: exit 2 with one line, nothing created.
+  auto bad_tier = Run({"partner", "add", "--name", "X", "--country", "DE", "--tier", "gold"},
+                      admin);
+  EXPECT_EQ(bad_tier.exit_code, 2);
+  ExpectOneLineError(bad_tier);
+  EXPECT_NE(bad_tier.err.find("gold"), std::string::npos);
+  auto missing_flag = Run({"partner", "add", "--country", "DE", "--tier", "early"}, admin);
+  EXPECT_EQ(missing_flag.exit_code, 2);
+  ExpectOneLineError(missing_flag);
+
+  auto list = Run({"partner", "list", "--json"}, admin);
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  auto partners = json::parse(list.out);
+  ASSERT_TRUE(partners.is_array());
+  ASSERT_EQ(partners.size(), 2u);
+  EXPECT_EQ(partners[0]["country"], "DE");
+  EXPECT_EQ(partners[0]["labels"], json::array({"poc-restricted"}));
+  EXPECT_EQ(partners[0]["contacts"][0]["email"], "ada@contoso.example");
+
+  auto token = Run({"token", "create", "--partner", contoso}, admin);
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  const std::string partner_token = LastLine(token.out);
+
+  auto whoami = Run({"whoami"}, partner_token);
+  ASSERT_EQ(whoami.exit_code, 0) << whoami.err;
+  EXPECT_EQ(json::parse(whoami.out)["partner"], contoso);
+  // The partner sees itself, not the other partner, and no operator function.
+  EXPECT_EQ(Run({"partner", "show", contoso, "--json"}, partner_token).exit_code, 0);
+  auto peek = Run({"partner", "show", northwind}, partner_token);
+  EXPECT_EQ(peek.exit_code, 1);
+  EXPECT_NE(peek.err.find("not found"), std::string::npos);
+  EXPECT_EQ(Run({"partner", "list"}, partner_token).exit_code, 1);
+  EXPECT_EQ(Run({"partner", "suspend", northwind, "--reason", "x"}, partner_token).exit_code, 1);
+
+  // Suspension revokes the partner's tokens at once.
+  auto suspend = Run({"partner", "suspend", contoso, "--reason", "suspected leak"}, admin);
+  ASSERT_EQ(suspend.exit_code, 0) << suspend.err;
+  auto revoked = Run({"whoami"}, partner_token);
+  EXPECT_EQ(revoked.exit_code, 1);
+  ExpectOneLineError(revoked);
+  auto reinstate = Run({"partner", "reinstate", contoso, "--reason", "cleared"}, admin);
+  ASSERT_EQ(reinstate.exit_code, 0) << reinstate.err;
+  EXPECT_EQ(Run({"whoami"}, partner_token).exit_code, 1);
+  auto no_reason = Run({"partner", "suspend", contoso}, admin);
+  EXPECT_EQ(no_reason.exit_code, 2);
+  auto remove = Run({"partner", "remove", northwind, "--reason", "contract ended"}, admin);
+  ASSERT_EQ(remove.exit_code, 0) << remove.err;
+  auto back = Run({"partner", "reinstate", northwind, "--reason", "oops"}, admin);
+  EXPECT_EQ(back.exit_code, 1);
+  ExpectOneLineError(back);
+  auto history = Run({"partner", "history", contoso, "--json"}, admin);
+  ASSERT_EQ(history.exit_code, 0);
+  EXPECT_EQ(json::parse(history.out).size(), 2u);
+
+  // The ledger recorded everything and verifies offline; tampering is caught.
+  const std::string export_file = (dir_.path() / "ledger.json").string();
+  auto exported = Run({"audit", "export", "--out", export_file}, admin);
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  auto verify = Run({"audit", "verify", export_file});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  auto ledger = json::parse(ReadFile(export_file));
+  std::vector<std::string> types;
+  for (const auto& e : ledger["entries"]) types.push_back(json::parse(e["data"].get<std::string>())["type"]);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "partner.status_changed"), 3);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "partner.created"), 2);
+  std::string data = ledger["entries"][2]["data"];
+  data[data.find("partner")] = 'P';
+  ledger["entries"][2]["data"] = data;
+  std::ofstream(export_file, std::ios::trunc) << ledger.dump();
+  auto tampered = Run({"audit", "verify", export_file});
+  EXPECT_EQ(tampered.exit_code, 1);
+  EXPECT_NE(tampered.err.find("entry 2"), std::string::npos) << tampered.err;
+
+  EXPECT_EQ(StopServer(), 0);  // graceful shutdown on SIGTERM
+}
+
+TEST_F(E2eTest, LocalCommandsAndUsageErrors) {
+  auto cvss = Run({"cvss", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"});
+  ASSERT_EQ(cvss.exit_code, 0) << cvss.err;
+  auto score = json::parse(cvss.out);
+  EXPECT_EQ(score["version"], "3.1");
+  EXPECT_DOUBLE_EQ(score["base_score"].get<double>(), 9.8);
+  EXPECT_EQ(score["severity"], "Critical");
+  auto bad = Run({"cvss", "CVSS:3.1/AV:Q"});
+  EXPECT_EQ(bad.exit_code, 2);
+  ExpectOneLineError(bad);
+  EXPECT_EQ(Run({"no-such-command"}).exit_code, 2);
+  auto unreachable = Run({"partner", "list", "--url", "http://127.0.0.1:1"}, "fwt_x");
+  EXPECT_EQ(unreachable.exit_code, 1);
+  ExpectOneLineError(unreachable);
+  EXPECT_EQ(Run({"serve", "--data", (dir_.path() / "nothing").string()}).exit_code, 1);
+}
+
+TEST_F(E2eTest, DemoSeedOnlyPrintsTheScenario) {
+  auto demo = Run({"demo", "--data", data_, "--seed-only", "--json"});
+  ASSERT_EQ(demo.exit_code, 0) << demo.err;
+  auto facts = json::parse(demo.out);
+  EXPECT_EQ(facts["admin_token"].get<std::string>().rfind("fwt_", 0), 0u);
+  for (const char* key : {"advisory", "leaked_file", "indicators_file", "leaker"}) {
+    EXPECT_TRUE(facts.contains(key)) << key;
+  }
+  ASSERT_EQ(facts["partners"].size(), 12u);
+  std::set<std::string> countries;
+  for (const auto& p : facts["partners"]) countries.insert(p["country"]);
+  EXPECT_EQ(countries.size(), 6u);
+  // Seeding again into the same directory is refused.
+  EXPECT_EQ(Run({"demo", "--data", data_, "--seed-only"}).exit_code, 1);
+}
+
+}  // namespace
+}  // namespace forewarn
