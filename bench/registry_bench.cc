@@ -67,14 +67,15 @@ void MustSqlite(sqlite3* db, int rc, std::string_view what) {
 class RawDb {
  public:
   explicit RawDb(const std::string& path) {
-    MustSqlite(db_,
-               sqlite3_open_v2(path.c_str(), &db_,
-                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                               nullptr),
-               "open " + path);
+    MustSqlite(
+        db_,
+        sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr),
+        "open " + path);
     sqlite3_busy_timeout(db_, 5000);
-    Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-         "PRAGMA temp_store=MEMORY;");
+    Exec(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        "PRAGMA temp_store=MEMORY;");
   }
   ~RawDb() {
     for (sqlite3_stmt* stmt : statements_) sqlite3_finalize(stmt);
@@ -105,14 +106,16 @@ class RawDb {
 
 std::string ColumnText(sqlite3_stmt* stmt, int column) {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
-  return text == nullptr ? std::string()
-                         : std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
+  return text == nullptr
+             ? std::string()
+             : std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
 }
 
 std::string ColumnBlob(sqlite3_stmt* stmt, int column) {
   const auto* blob = static_cast<const char*>(sqlite3_column_blob(stmt, column));
-  return blob == nullptr ? std::string()
-                         : std::string(blob, static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
+  return blob == nullptr
+             ? std::string()
+             : std::string(blob, static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
 }
 
 void BindText(sqlite3_stmt* stmt, int index, std::string_view text) {
@@ -155,10 +158,10 @@ struct Program {
     admin = Must(registry->Authenticate(root.token), "authenticate admin");
     for (int i = 0; i < kPartners; ++i) {
       const Partner p = Must(registry->AddPartner(admin, TypicalPartner(i)), "add partner");
-      const IssuedToken t = Must(registry->CreateToken(admin, {.role = Role::kPartner,
-                                                               .partner_id = p.id,
-                                                               .name = "bench"}),
-                                 "create token");
+      const IssuedToken t =
+          Must(registry->CreateToken(admin,
+                                     {.role = Role::kPartner, .partner_id = p.id, .name = "bench"}),
+               "create token");
       auto parsed = Must(ParseTokenText(t.token), "parse token");
       partner_ids.push_back(p.id);
       token_texts.push_back(t.token);
@@ -374,7 +377,8 @@ CREATE INDEX partners_created ON partners(created_at, id);
   const int64_t now = 1782864000000000;  // 2026-07-01T00:00:00Z in microseconds
   int64_t i = 0;
   auto insert_one = [&]() -> bool {
-    const std::string id = fmt::format("prt_{:016x}", static_cast<uint64_t>(i) * 0x9e3779b97f4a7c15ULL);
+    const std::string id =
+        fmt::format("prt_{:016x}", static_cast<uint64_t>(i) * 0x9e3779b97f4a7c15ULL);
     const std::string name = fmt::format("Partner CERT {:04}", i);
     ++i;
     if (sqlite3_step(begin) != SQLITE_DONE) return false;

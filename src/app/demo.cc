@@ -27,10 +27,12 @@ const std::vector<DemoPartner>& Partners() {
       {"Fourth Coffee CERT", "FR", "standard", {}, "cert@fourthcoffee.example"},
       {"Proseware Networks", "GB", "standard", {}, "noc@proseware.example"},
       {"Wide World Sec", "JP", "standard", {}, "sec@wideworld.example"},
-      {"Blue Yonder Cyber", "CN", "standard", {"poc-restricted", "gov-reporting"},
+      {"Blue Yonder Cyber",
+       "CN",
+       "standard",
+       {"poc-restricted", "gov-reporting"},
        "intel@blueyonder.example"},
-      {"Coho Threat Intel", "CN", "early", {"poc-restricted", "gov-reporting"},
-       "ti@coho.example"},
+      {"Coho Threat Intel", "CN", "early", {"poc-restricted", "gov-reporting"}, "ti@coho.example"},
       {"Margie Detection", "FR", "standard", {}, "detect@margie.example"},
   };
   return partners;
@@ -57,10 +59,9 @@ Result<nlohmann::json> SeedDemo(const std::filesystem::path& data_dir, crypto::R
     fields.nda = Agreement{"NDA-7", clock.Now()};
     fields.contacts = std::vector<Contact>{{"Security lead", demo.contact, "primary"}};
     FW_ASSIGN_OR_RETURN(auto partner, registry.AddPartner(admin, fields));
-    FW_ASSIGN_OR_RETURN(auto token,
-                        registry.CreateToken(admin, {.role = Role::kPartner,
-                                                     .partner_id = partner.id,
-                                                     .name = "demo feed"}));
+    FW_ASSIGN_OR_RETURN(auto token, registry.CreateToken(admin, {.role = Role::kPartner,
+                                                                 .partner_id = partner.id,
+                                                                 .name = "demo feed"}));
     partners.push_back({{"id", partner.id},
                         {"name", partner.name},
                         {"country", partner.country},
@@ -69,7 +70,7 @@ Result<nlohmann::json> SeedDemo(const std::filesystem::path& data_dir, crypto::R
                         {"token", token.token}});
   }
   return nlohmann::json{{"admin_token", admin_token}, {"data", data_dir.string()},
-                        {"advisory", nullptr},      {"leaked_file", nullptr},
+                        {"advisory", nullptr},        {"leaked_file", nullptr},
                         {"indicators_file", nullptr}, {"leaker", nullptr},
                         {"partners", partners}};
 }

@@ -1,6 +1,7 @@
 // forewarn: the one binary. Local commands (init, serve, demo, cvss, audit verify) build the
 // program's objects here, the composition root; every other subcommand talks to a running
 // server over HTTP (--url/FOREWARN_URL, --token/FOREWARN_TOKEN).
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -8,7 +9,6 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
-#include <fmt/format.h>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -274,12 +274,14 @@ int Main(int argc, char** argv) {
 
   auto* serve = app.add_subcommand("serve", "Serve the API and console");
   serve->add_option("--data", o.data_dir, "Data directory (env FOREWARN_DATA)");
-  serve->add_option("--listen", o.listen, "HOST:PORT (default 127.0.0.1:8080; env FOREWARN_LISTEN)");
+  serve->add_option("--listen", o.listen,
+                    "HOST:PORT (default 127.0.0.1:8080; env FOREWARN_LISTEN)");
   serve->add_option("--tls-cert", o.tls_cert, "PEM certificate chain (enables https)");
   serve->add_option("--tls-key", o.tls_key, "PEM private key");
   serve->callback([&] { command = [&] { return RunServe(o, clock, random); }; });
 
-  auto* demo = app.add_subcommand("demo", "Seed the demo scenario into a fresh directory and serve it");
+  auto* demo =
+      app.add_subcommand("demo", "Seed the demo scenario into a fresh directory and serve it");
   demo->add_option("--data", o.data_dir, "Fresh data directory (default: a new temp dir)");
   demo->add_option("--listen", o.listen, "HOST:PORT (default 127.0.0.1:8080)");
   demo->add_flag("--seed-only", o.seed_only, "Seed and exit without serving");
@@ -371,12 +373,13 @@ int Main(int argc, char** argv) {
   auto* partner_update = partner->add_subcommand("update", "Change a partner's fields");
   partner_update->add_option("id", o.id, "Partner id")->required();
   add_fields(partner_update, false);
-  partner_update->add_flag("--clear-labels", o.clear_labels, "Replace labels with --label values (or none)");
+  partner_update->add_flag("--clear-labels", o.clear_labels,
+                           "Replace labels with --label values (or none)");
   partner_update->callback([&] {
     command = [&]() -> Status {
       FW_ASSIGN_OR_RETURN(auto body, PartnerBody(o, false));
-      FW_ASSIGN_OR_RETURN(auto p, CallApi(o.endpoint, "PATCH",
-                                          "/api/v1/partners/" + UrlEncode(o.id), body));
+      FW_ASSIGN_OR_RETURN(
+          auto p, CallApi(o.endpoint, "PATCH", "/api/v1/partners/" + UrlEncode(o.id), body));
       return PrintJsonOr(o, p, [&] { PrintPartner(p); });
     };
   });
@@ -414,7 +417,8 @@ int Main(int argc, char** argv) {
   AddEndpointOptions(partner_show, o.endpoint);
   partner_show->callback([&] {
     command = [&]() -> Status {
-      FW_ASSIGN_OR_RETURN(auto p, CallApi(o.endpoint, "GET", "/api/v1/partners/" + UrlEncode(o.id)));
+      FW_ASSIGN_OR_RETURN(auto p,
+                          CallApi(o.endpoint, "GET", "/api/v1/partners/" + UrlEncode(o.id)));
       return PrintJsonOr(o, p, [&] { PrintPartner(p); });
     };
   });
@@ -424,8 +428,8 @@ int Main(int argc, char** argv) {
   AddEndpointOptions(partner_history, o.endpoint);
   partner_history->callback([&] {
     command = [&]() -> Status {
-      FW_ASSIGN_OR_RETURN(auto h, CallApi(o.endpoint, "GET",
-                                          "/api/v1/partners/" + UrlEncode(o.id) + "/history"));
+      FW_ASSIGN_OR_RETURN(
+          auto h, CallApi(o.endpoint, "GET", "/api/v1/partners/" + UrlEncode(o.id) + "/history"));
       return PrintJsonOr(o, h["history"], [&] {
         std::vector<std::vector<std::string>> rows;
         for (const auto& c : h["history"]) {
@@ -445,9 +449,9 @@ int Main(int argc, char** argv) {
     const std::string verb = action;
     cmd->callback([&, verb] {
       command = [&, verb]() -> Status {
-        FW_ASSIGN_OR_RETURN(auto p, CallApi(o.endpoint, "POST",
-                                            "/api/v1/partners/" + UrlEncode(o.id) + "/" + verb,
-                                            json{{"reason", o.reason}}));
+        FW_ASSIGN_OR_RETURN(
+            auto p, CallApi(o.endpoint, "POST", "/api/v1/partners/" + UrlEncode(o.id) + "/" + verb,
+                            json{{"reason", o.reason}}));
         return PrintJsonOr(o, p, [&] {
           std::cout << fmt::format("{} is now {}\n", Str(p["id"]), Str(p["status"]));
         });
@@ -528,14 +532,16 @@ int Main(int argc, char** argv) {
   });
   auto* tier_set = tier->add_subcommand("set", "Create or change a tier");
   tier_set->add_option("name", o.name, "Tier name")->required();
-  tier_set->add_option("--lead-time", o.lead_time, "How long before the public date, e.g. 5d")->required();
+  tier_set->add_option("--lead-time", o.lead_time, "How long before the public date, e.g. 5d")
+      ->required();
   tier_set->add_option("--description", o.description, "Description");
   AddEndpointOptions(tier_set, o.endpoint);
   tier_set->callback([&] {
     command = [&]() -> Status {
       json body = {{"lead_time", o.lead_time}};
       if (!o.description.empty()) body["description"] = o.description;
-      FW_ASSIGN_OR_RETURN(auto t, CallApi(o.endpoint, "PUT", "/api/v1/tiers/" + UrlEncode(o.name), body));
+      FW_ASSIGN_OR_RETURN(auto t,
+                          CallApi(o.endpoint, "PUT", "/api/v1/tiers/" + UrlEncode(o.name), body));
       std::cout << fmt::format("tier {}: lead time {}s\n", Str(t["name"]),
                                t["lead_time_seconds"].get<int64_t>());
       return Ok();
@@ -562,7 +568,8 @@ int Main(int argc, char** argv) {
       return Ok();
     };
   });
-  auto* audit_verify = audit->add_subcommand("verify", "Verify an export offline (exit 0 only if intact)");
+  auto* audit_verify =
+      audit->add_subcommand("verify", "Verify an export offline (exit 0 only if intact)");
   audit_verify->add_option("file", o.in_file, "Export file")->required();
   audit_verify->add_option("--program-key", o.program_key,
                            "Expected program Ed25519 public key (base64); default: the export's");
@@ -599,7 +606,8 @@ int Main(int argc, char** argv) {
       return Ok();
     };
   });
-  auto* audit_consistency = audit->add_subcommand("consistency", "Consistency proof between two sizes");
+  auto* audit_consistency =
+      audit->add_subcommand("consistency", "Consistency proof between two sizes");
   audit_consistency->add_option("--first", o.first, "Older tree size")->required();
   audit_consistency->add_option("--second", o.second, "Newer tree size")->required();
   AddEndpointOptions(audit_consistency, o.endpoint);

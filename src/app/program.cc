@@ -1,10 +1,10 @@
 #include "app/program.h"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <charconv>
 #include <cstdlib>
-#include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -24,8 +24,8 @@ Status SetInt(const std::string& source, const std::string& key, const nlohmann:
   return Ok();
 }
 
-Status ApplySetting(const std::string& source, const std::string& key,
-                    const nlohmann::json& value, ServeConfig& config) {
+Status ApplySetting(const std::string& source, const std::string& key, const nlohmann::json& value,
+                    ServeConfig& config) {
   auto string_value = [&]() -> Result<std::string> {
     if (!value.is_string()) {
       return Fail(ErrorCode::kInvalidArgument,
@@ -66,8 +66,7 @@ Result<ServeConfig> LoadServeConfig(const std::filesystem::path& data_dir) {
     text << in.rdbuf();
     const auto parsed = nlohmann::json::parse(text.str(), nullptr, false);
     if (parsed.is_discarded() || !parsed.is_object()) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  fmt::format("{}: not a JSON object", file.string()));
+      return Fail(ErrorCode::kInvalidArgument, fmt::format("{}: not a JSON object", file.string()));
     }
     for (const auto& [key, value] : parsed.items()) {
       FW_TRY(ApplySetting(file.string(), key, value, config));
@@ -123,8 +122,7 @@ Result<std::string> Program::Init(const std::filesystem::path& data_dir,
   std::error_code ec;
   if (std::filesystem::exists(data_dir / kDatabaseFile, ec) ||
       std::filesystem::exists(data_dir / "signing.key", ec)) {
-    return Fail(ErrorCode::kConflict,
-                fmt::format("{} already holds a program", data_dir.string()));
+    return Fail(ErrorCode::kConflict, fmt::format("{} already holds a program", data_dir.string()));
   }
   std::filesystem::create_directories(data_dir, ec);
   if (ec) {
@@ -155,9 +153,9 @@ Result<std::unique_ptr<Program>> Program::Open(const std::filesystem::path& data
   program->ledger_ = std::make_unique<ledger::Ledger>(program->keys_.signing, clock);
   program->registry_ = std::make_unique<registry::Registry>(
       *program->store_, *program->ledger_, clock, random, program->keys_.program_secret);
-  program->api_ = std::make_unique<http::Api>(http::ApiContext{
-      *program->store_, *program->registry_, *program->ledger_, clock,
-      program->keys_.signing.public_key});
+  program->api_ = std::make_unique<http::Api>(
+      http::ApiContext{*program->store_, *program->registry_, *program->ledger_, clock,
+                       program->keys_.signing.public_key});
   return program;
 }
 

@@ -48,8 +48,9 @@ class Program {
                                                 const std::string& program_name,
                                                 crypto::Random& random, const Clock& clock);
   // Opens an initialized DIR. kNotFound if it holds no program.
-  [[nodiscard]] static Result<std::unique_ptr<Program>> Open(
-      const std::filesystem::path& data_dir, crypto::Random& random, const Clock& clock);
+  [[nodiscard]] static Result<std::unique_ptr<Program>> Open(const std::filesystem::path& data_dir,
+                                                             crypto::Random& random,
+                                                             const Clock& clock);
 
   store::Store& store() { return *store_; }
   registry::Registry& registry() { return *registry_; }

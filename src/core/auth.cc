@@ -6,11 +6,16 @@ namespace forewarn {
 
 std::string_view ToString(Role role) {
   switch (role) {
-    case Role::kAdmin: return "admin";
-    case Role::kAnalyst: return "analyst";
-    case Role::kInvestigator: return "investigator";
-    case Role::kAuditor: return "auditor";
-    case Role::kPartner: return "partner";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kAnalyst:
+      return "analyst";
+    case Role::kInvestigator:
+      return "investigator";
+    case Role::kAuditor:
+      return "auditor";
+    case Role::kPartner:
+      return "partner";
   }
   return "partner";
 }
@@ -33,18 +38,30 @@ namespace forewarn {
 
 std::string_view ToString(Action action) {
   switch (action) {
-    case Action::kPartnerCreate: return "partner.create";
-    case Action::kPartnerRead: return "partner.read";
-    case Action::kPartnerUpdate: return "partner.update";
-    case Action::kPartnerStatus: return "partner.status";
-    case Action::kPartnerHistory: return "partner.history";
-    case Action::kTokenCreate: return "token.create";
-    case Action::kTokenList: return "token.list";
-    case Action::kTokenRevoke: return "token.revoke";
-    case Action::kTierRead: return "tier.read";
-    case Action::kTierWrite: return "tier.write";
-    case Action::kLedgerRead: return "ledger.read";
-    case Action::kSelfRead: return "self.read";
+    case Action::kPartnerCreate:
+      return "partner.create";
+    case Action::kPartnerRead:
+      return "partner.read";
+    case Action::kPartnerUpdate:
+      return "partner.update";
+    case Action::kPartnerStatus:
+      return "partner.status";
+    case Action::kPartnerHistory:
+      return "partner.history";
+    case Action::kTokenCreate:
+      return "token.create";
+    case Action::kTokenList:
+      return "token.list";
+    case Action::kTokenRevoke:
+      return "token.revoke";
+    case Action::kTierRead:
+      return "tier.read";
+    case Action::kTierWrite:
+      return "tier.write";
+    case Action::kLedgerRead:
+      return "ledger.read";
+    case Action::kSelfRead:
+      return "self.read";
   }
   return "unknown";
 }

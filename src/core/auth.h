@@ -26,12 +26,12 @@ inline bool IsOperatorRole(Role role) { return role != Role::kPartner; }
 
 // An API token as stored: the secret part only as a keyed hash.
 struct TokenRecord {
-  std::string id;            // public, embedded in the token text
-  std::string secret_hash;   // raw bytes of the keyed hash of the secret part
+  std::string id;           // public, embedded in the token text
+  std::string secret_hash;  // raw bytes of the keyed hash of the secret part
   Role role = Role::kPartner;
-  std::string partner_id;    // set iff role == kPartner
-  std::string name;          // a label for people: "ci-bot", "alice"
-  std::string created_by;    // token id of the creator, or "init"
+  std::string partner_id;  // set iff role == kPartner
+  std::string name;        // a label for people: "ci-bot", "alice"
+  std::string created_by;  // token id of the creator, or "init"
   TimePoint created_at;
   std::optional<TimePoint> expires_at;
   std::optional<TimePoint> revoked_at;
@@ -57,9 +57,9 @@ namespace forewarn {
 // callers are further limited to their own records by the module that serves the request.
 enum class Action {
   kPartnerCreate,
-  kPartnerRead,      // any partner's record (operators) or the caller's own (partners)
+  kPartnerRead,  // any partner's record (operators) or the caller's own (partners)
   kPartnerUpdate,
-  kPartnerStatus,    // activate, suspend, reinstate, remove
+  kPartnerStatus,  // activate, suspend, reinstate, remove
   kPartnerHistory,
   kTokenCreate,
   kTokenList,
@@ -67,7 +67,7 @@ enum class Action {
   kTierRead,
   kTierWrite,
   kLedgerRead,
-  kSelfRead,         // a partner reading its own record
+  kSelfRead,  // a partner reading its own record
 };
 
 std::string_view ToString(Action action);

@@ -1,7 +1,8 @@
 #include "core/partner.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace forewarn {
 namespace {
@@ -10,8 +11,8 @@ bool IsBase64Of32Bytes(std::string_view text) {
   // 32 bytes encode to 44 characters of standard base64 with one '=' of padding.
   if (text.size() != 44 || text[43] != '=') return false;
   return std::all_of(text.begin(), text.end() - 1, [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
   });
 }
 
@@ -29,8 +30,7 @@ Status CheckText(std::string_view field, std::string_view value, size_t max, boo
                 fmt::format("{} is too long ({} bytes, at most {})", field, value.size(), max));
   }
   if (HasControlCharacters(value)) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("{} contains control characters", field));
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("{} contains control characters", field));
   }
   return Ok();
 }
@@ -47,10 +47,14 @@ bool IsHttpUrl(std::string_view url) {
 
 std::string_view ToString(PartnerStatus status) {
   switch (status) {
-    case PartnerStatus::kApplicant: return "applicant";
-    case PartnerStatus::kActive: return "active";
-    case PartnerStatus::kSuspended: return "suspended";
-    case PartnerStatus::kRemoved: return "removed";
+    case PartnerStatus::kApplicant:
+      return "applicant";
+    case PartnerStatus::kActive:
+      return "active";
+    case PartnerStatus::kSuspended:
+      return "suspended";
+    case PartnerStatus::kRemoved:
+      return "removed";
   }
   return "removed";
 }
@@ -72,9 +76,9 @@ Status CheckTransition(PartnerStatus from, PartnerStatus to) {
                        (from == S::kActive && (to == S::kSuspended || to == S::kRemoved)) ||
                        (from == S::kSuspended && (to == S::kActive || to == S::kRemoved));
   if (allowed) return Ok();
-  return Fail(ErrorCode::kFailedPrecondition,
-              fmt::format("partner status cannot change from {} to {}", ToString(from),
-                          ToString(to)));
+  return Fail(
+      ErrorCode::kFailedPrecondition,
+      fmt::format("partner status cannot change from {} to {}", ToString(from), ToString(to)));
 }
 
 bool IsValidLabel(std::string_view label) {
@@ -127,9 +131,9 @@ Status ValidatePartner(Partner& partner) {
     const auto at = contact.email.find('@');
     if (at == std::string::npos || at == 0 || at + 1 >= contact.email.size() ||
         contact.email.find(' ') != std::string::npos) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  fmt::format("contact email '{}' is not an email address",
-                              contact.email.substr(0, 64)));
+      return Fail(
+          ErrorCode::kInvalidArgument,
+          fmt::format("contact email '{}' is not an email address", contact.email.substr(0, 64)));
     }
   }
   if (!partner.x25519_public_key.empty() && !IsBase64Of32Bytes(partner.x25519_public_key)) {

@@ -37,10 +37,16 @@ TEST(PartnerTest, ValidationNamesTheBadField) {
       {[](Partner& p) { p.country = "DEU"; }, "country"},
       {[](Partner& p) { p.country = "1A"; }, "country"},
       {[](Partner& p) { p.labels = {"Has Space"}; }, "label"},
-      {[](Partner& p) { p.contacts = {{"A", "not-an-email", ""}}; }, "email"},
+      {[](Partner& p) {
+         p.contacts = {{"A", "not-an-email", ""}};
+       },
+       "email"},
       {[](Partner& p) { p.x25519_public_key = "abc"; }, "x25519"},
       {[](Partner& p) { p.webhook_url = "ftp://example.org/hook"; }, "webhook_url"},
-      {[](Partner& p) { p.contract = Agreement{"", {}}; }, "contract"},
+      {[](Partner& p) {
+         p.contract = Agreement{"", {}};
+       },
+       "contract"},
   };
   for (const auto& c : cases) {
     Partner p = ValidPartner();
@@ -67,8 +73,7 @@ TEST(PartnerTest, LifecycleAllowsOnlyDesignedTransitions) {
   EXPECT_TRUE(CheckTransition(S::kSuspended, S::kRemoved).has_value());
   EXPECT_FALSE(CheckTransition(S::kRemoved, S::kActive).has_value());
   EXPECT_FALSE(CheckTransition(S::kActive, S::kActive).has_value());
-  EXPECT_EQ(CheckTransition(S::kRemoved, S::kActive).error().code,
-            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(CheckTransition(S::kRemoved, S::kActive).error().code, ErrorCode::kFailedPrecondition);
 }
 
 TEST(PartnerTest, StatusAndRoleNamesRoundTrip) {
@@ -76,8 +81,8 @@ TEST(PartnerTest, StatusAndRoleNamesRoundTrip) {
                  PartnerStatus::kRemoved}) {
     EXPECT_EQ(ParsePartnerStatus(ToString(s)).value(), s);
   }
-  for (auto r : {Role::kAdmin, Role::kAnalyst, Role::kInvestigator, Role::kAuditor,
-                 Role::kPartner}) {
+  for (auto r :
+       {Role::kAdmin, Role::kAnalyst, Role::kInvestigator, Role::kAuditor, Role::kPartner}) {
     EXPECT_EQ(ParseRole(ToString(r)).value(), r);
   }
   EXPECT_FALSE(ParseRole("root").has_value());

@@ -13,9 +13,8 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace forewarn {
 
@@ -59,21 +58,21 @@ inline Status Ok() { return {}; }
 }  // namespace forewarn
 
 // Evaluates `expr` (a Result or Status); if it failed, returns its error from the calling function.
-#define FW_TRY(expr)                                                 \
-  do {                                                               \
-    auto&& fw_try_result_ = (expr);                                  \
-    if (!fw_try_result_.has_value()) {                               \
+#define FW_TRY(expr)                                                      \
+  do {                                                                    \
+    auto&& fw_try_result_ = (expr);                                       \
+    if (!fw_try_result_.has_value()) {                                    \
       return ::tl::unexpected<::forewarn::Error>(fw_try_result_.error()); \
-    }                                                                \
+    }                                                                     \
   } while (false)
 
 #define FW_CONCAT_INNER_(a, b) a##b
 #define FW_CONCAT_(a, b) FW_CONCAT_INNER_(a, b)
-#define FW_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)             \
-  auto tmp = (expr);                                          \
-  if (!tmp.has_value()) {                                     \
-    return ::tl::unexpected<::forewarn::Error>(tmp.error());  \
-  }                                                           \
+#define FW_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)            \
+  auto tmp = (expr);                                         \
+  if (!tmp.has_value()) {                                    \
+    return ::tl::unexpected<::forewarn::Error>(tmp.error()); \
+  }                                                          \
   lhs = std::move(tmp).value()
 
 // `FW_ASSIGN_OR_RETURN(auto partner, store.FindPartner(id));`

@@ -1,7 +1,8 @@
 #include "core/tier.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace forewarn {
 
@@ -16,11 +17,10 @@ std::vector<Tier> DefaultTiers() {
 }
 
 Status ValidateTier(const Tier& tier) {
-  const bool name_ok =
-      !tier.name.empty() && tier.name.size() <= 32 &&
-      std::all_of(tier.name.begin(), tier.name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-      });
+  const bool name_ok = !tier.name.empty() && tier.name.size() <= 32 &&
+                       std::all_of(tier.name.begin(), tier.name.end(), [](char c) {
+                         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+                       });
   if (!name_ok) {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("tier name '{}' must be 1-32 characters of a-z 0-9 -",

@@ -14,8 +14,8 @@
 namespace forewarn {
 
 struct Tier {
-  std::string name;                 // [a-z0-9-]{1,32}
-  std::chrono::seconds lead_time{}; // how long before the public date the wave opens
+  std::string name;                  // [a-z0-9-]{1,32}
+  std::chrono::seconds lead_time{};  // how long before the public date the wave opens
   std::string description;
 };
 

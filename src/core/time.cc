@@ -1,7 +1,8 @@
 #include "core/time.h"
 
-#include <charconv>
 #include <fmt/format.h>
+
+#include <charconv>
 
 namespace forewarn {
 namespace {
@@ -102,9 +103,10 @@ std::string FormatTime(TimePoint t) {
   const auto day_point = std::chrono::floor<days>(micros_total);
   const std::chrono::year_month_day ymd{day_point};
   const std::chrono::hh_mm_ss hms{micros_total - day_point};
-  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
-                                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                                hms.hours().count(), hms.minutes().count(), hms.seconds().count());
+  std::string out =
+      fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  hms.hours().count(), hms.minutes().count(), hms.seconds().count());
   if (hms.subseconds().count() != 0) out += fmt::format(".{:06}", hms.subseconds().count());
   out += 'Z';
   return out;
@@ -136,11 +138,16 @@ Result<std::chrono::seconds> ParseDuration(std::string_view text) {
                 fmt::format("invalid duration '{}': expected e.g. 90d, 24h, 30m", text));
   }
   switch (text.back()) {
-    case 's': return seconds{amount};
-    case 'm': return seconds{amount * 60};
-    case 'h': return seconds{amount * 3600};
-    case 'd': return seconds{amount * 86400};
-    case 'w': return seconds{amount * 7 * 86400};
+    case 's':
+      return seconds{amount};
+    case 'm':
+      return seconds{amount * 60};
+    case 'h':
+      return seconds{amount * 3600};
+    case 'd':
+      return seconds{amount * 86400};
+    case 'w':
+      return seconds{amount * 7 * 86400};
     default:
       return Fail(ErrorCode::kInvalidArgument,
                   fmt::format("invalid duration '{}': unit must be s, m, h, d or w", text));

@@ -23,9 +23,9 @@ TEST(TimeTest, DateAloneIsMidnightUtc) {
 }
 
 TEST(TimeTest, RejectsMalformedTimes) {
-  for (const char* bad : {"", "2026", "2026-13-01", "2026-02-30", "2026-07-08T17:00:00",
-                          "2026-07-08T25:00:00Z", "2026-07-08T17:00:00Zjunk", "tomorrow",
-                          "2026-07-08T17:00:00.Z"}) {
+  for (const char* bad :
+       {"", "2026", "2026-13-01", "2026-02-30", "2026-07-08T17:00:00", "2026-07-08T25:00:00Z",
+        "2026-07-08T17:00:00Zjunk", "tomorrow", "2026-07-08T17:00:00.Z"}) {
     auto t = ParseTime(bad);
     ASSERT_FALSE(t.has_value()) << bad;
     EXPECT_EQ(t.error().code, ErrorCode::kInvalidArgument);

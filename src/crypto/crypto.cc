@@ -1,6 +1,7 @@
 #include "crypto/crypto.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,7 +9,6 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 
@@ -150,7 +150,9 @@ Result<std::string> DecodeBase64(std::string_view text, int variant) {
 
 }  // namespace
 
-std::string Base64(std::string_view raw) { return EncodeBase64(raw, sodium_base64_VARIANT_ORIGINAL); }
+std::string Base64(std::string_view raw) {
+  return EncodeBase64(raw, sodium_base64_VARIANT_ORIGINAL);
+}
 std::string Base64Url(std::string_view raw) {
   return EncodeBase64(raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
@@ -209,8 +211,8 @@ bool VerifySignature(std::string_view public_key, std::string_view message,
   if (public_key.size() != crypto_sign_PUBLICKEYBYTES || signature.size() != crypto_sign_BYTES) {
     return false;
   }
-  return crypto_sign_verify_detached(U8(signature), U8(message), message.size(),
-                                     U8(public_key)) == 0;
+  return crypto_sign_verify_detached(U8(signature), U8(message), message.size(), U8(public_key)) ==
+         0;
 }
 
 // --- X25519 ---

@@ -59,7 +59,8 @@ Params ParseQuery(std::string_view query) {
     const std::string_view pair = query.substr(0, amp);
     const size_t eq = pair.find('=');
     std::string key = PercentDecode(pair.substr(0, eq), true);
-    std::string value = eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1), true);
+    std::string value =
+        eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1), true);
     if (!key.empty()) params.emplace(std::move(key), std::move(value));
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
@@ -88,9 +89,9 @@ Response JsonResponse(int status, const json& body) {
 }
 
 Response ErrorResponse(const Error& error) {
-  Response response = JsonResponse(
-      HttpStatusFor(error.code),
-      {{"error", {{"code", ErrorCodeName(error.code)}, {"message", error.message}}}});
+  Response response =
+      JsonResponse(HttpStatusFor(error.code),
+                   {{"error", {{"code", ErrorCodeName(error.code)}, {"message", error.message}}}});
   if (error.code == ErrorCode::kUnauthenticated) {
     response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"forewarn\"");
   }
@@ -105,8 +106,7 @@ Result<uint64_t> QueryNumber(const Params& query, const std::string& key,
     return Fail(ErrorCode::kInvalidArgument, fmt::format("query parameter '{}' is required", key));
   }
   uint64_t value = 0;
-  auto [ptr, ec] =
-      std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+  auto [ptr, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
   if (ec != std::errc{} || ptr != it->second.data() + it->second.size()) {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("query parameter '{}' must be a non-negative integer", key));
@@ -154,8 +154,8 @@ class Metrics {
           h.count);
       out += fmt::format("forewarn_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route,
                          h.sum);
-      out += fmt::format("forewarn_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
-                         route, h.count);
+      out += fmt::format("forewarn_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", route,
+                         h.count);
     }
     return out;
   }
@@ -175,14 +175,22 @@ class Metrics {
 
 int HttpStatusFor(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return 400;
-    case ErrorCode::kUnauthenticated: return 401;
-    case ErrorCode::kPermissionDenied: return 403;
-    case ErrorCode::kNotFound: return 404;
-    case ErrorCode::kConflict: return 409;
-    case ErrorCode::kFailedPrecondition: return 409;
-    case ErrorCode::kUnavailable: return 503;
-    case ErrorCode::kInternal: return 500;
+    case ErrorCode::kInvalidArgument:
+      return 400;
+    case ErrorCode::kUnauthenticated:
+      return 401;
+    case ErrorCode::kPermissionDenied:
+      return 403;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kConflict:
+      return 409;
+    case ErrorCode::kFailedPrecondition:
+      return 409;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -204,18 +212,18 @@ struct Api::Impl {
     Add("GET", "/healthz", Access::kPublic, &Impl::Healthz, "Liveness and store check", "anyone");
     Add("GET", "/metrics", Access::kPublic, &Impl::MetricsText,
         "Prometheus metrics: requests by route and status, latency histogram", "anyone");
-    Add("GET", "/api/v1/openapi.json", Access::kPublic, &Impl::OpenApi, "This document",
-        "anyone");
-    Add("GET", "/api/v1/whoami", Access::kAuthenticated, &Impl::WhoAmI,
-        "The authenticated caller", "any token");
-    Add("GET", "/api/v1/me", Access::kAuthenticated, &Impl::Me,
-        "The calling partner's own record", "partner");
+    Add("GET", "/api/v1/openapi.json", Access::kPublic, &Impl::OpenApi, "This document", "anyone");
+    Add("GET", "/api/v1/whoami", Access::kAuthenticated, &Impl::WhoAmI, "The authenticated caller",
+        "any token");
+    Add("GET", "/api/v1/me", Access::kAuthenticated, &Impl::Me, "The calling partner's own record",
+        "partner");
     Add("GET", "/api/v1/partners", Access::kAuthenticated, &Impl::ListPartners,
-        "List partners; filters: status, tier, label, country", "admin, analyst, investigator, auditor");
+        "List partners; filters: status, tier, label, country",
+        "admin, analyst, investigator, auditor");
     Add("POST", "/api/v1/partners", Access::kAuthenticated, &Impl::CreatePartner,
         "Register a partner", "admin");
-    Add("GET", "/api/v1/partners/{id}", Access::kAuthenticated, &Impl::GetPartner,
-        "One partner", "operators; a partner for itself");
+    Add("GET", "/api/v1/partners/{id}", Access::kAuthenticated, &Impl::GetPartner, "One partner",
+        "operators; a partner for itself");
     Add("PATCH", "/api/v1/partners/{id}", Access::kAuthenticated, &Impl::UpdatePartner,
         "Change a partner's fields", "admin");
     Add("GET", "/api/v1/partners/{id}/history", Access::kAuthenticated, &Impl::PartnerHistory,
@@ -239,11 +247,11 @@ struct Api::Impl {
         "Sign and return the current tree head", "admin, investigator, auditor");
     Add("GET", "/api/v1/ledger/entries", Access::kAuthenticated, &Impl::LedgerEntries,
         "Entries start <= index < end (at most 1000)", "admin, investigator, auditor");
-    Add("GET", "/api/v1/ledger/proof/inclusion", Access::kAuthenticated,
-        &Impl::InclusionProof, "Inclusion proof by index or leaf_hash, for tree_size",
+    Add("GET", "/api/v1/ledger/proof/inclusion", Access::kAuthenticated, &Impl::InclusionProof,
+        "Inclusion proof by index or leaf_hash, for tree_size",
         "admin, investigator, auditor; partners for their own entries");
-    Add("GET", "/api/v1/ledger/proof/consistency", Access::kAuthenticated,
-        &Impl::ConsistencyProof, "Consistency proof between tree sizes first and second",
+    Add("GET", "/api/v1/ledger/proof/consistency", Access::kAuthenticated, &Impl::ConsistencyProof,
+        "Consistency proof between tree sizes first and second",
         "admin, investigator, auditor, partner");
     Add("GET", "/api/v1/ledger/export", Access::kAuthenticated, &Impl::LedgerExport,
         "The whole ledger with signed heads, for offline `audit verify`",
@@ -252,8 +260,13 @@ struct Api::Impl {
 
   void Add(std::string method, std::string pattern, Access access, HandlerFn handler,
            std::string summary, std::string roles) {
-    routes.push_back(Route{std::move(method), std::move(pattern), access, handler,
-                           std::move(summary), std::move(roles), {}});
+    routes.push_back(Route{std::move(method),
+                           std::move(pattern),
+                           access,
+                           handler,
+                           std::move(summary),
+                           std::move(roles),
+                           {}});
   }
 
   void IndexRoutes() {
@@ -301,10 +314,12 @@ struct Api::Impl {
   Response Dispatch(const Request& request, std::string& route_label) {
     const std::string_view target = request.target;
     const size_t question = target.find('?');
-    Call call{request, std::string(target.substr(0, question)),
-              question == std::string_view::npos ? Params{}
-                                                  : ParseQuery(target.substr(question + 1)),
-              {}, {}};
+    Call call{
+        request,
+        std::string(target.substr(0, question)),
+        question == std::string_view::npos ? Params{} : ParseQuery(target.substr(question + 1)),
+        {},
+        {}};
     if (call.path.size() > 1 && call.path.back() == '/') call.path.pop_back();
     bool path_known = false;
     const Route* route = Match(call.path, request.method, call.path_params, path_known);
@@ -317,8 +332,8 @@ struct Api::Impl {
     if (route->access == Access::kAuthenticated) {
       const std::string_view header = FindHeader(request.headers, "Authorization");
       if (header.empty()) {
-        return ErrorResponse({ErrorCode::kUnauthenticated,
-                              "missing Authorization: Bearer <token> header"});
+        return ErrorResponse(
+            {ErrorCode::kUnauthenticated, "missing Authorization: Bearer <token> header"});
       }
       if (!header.starts_with("Bearer ")) {
         return ErrorResponse(
@@ -422,8 +437,8 @@ struct Api::Impl {
     FW_TRY(Authorize(call.principal, Action::kPartnerUpdate));
     FW_ASSIGN_OR_RETURN(auto body, Body(call));
     FW_ASSIGN_OR_RETURN(auto fields, PartnerFieldsFromJson(body, false, ctx.clock.Now()));
-    FW_ASSIGN_OR_RETURN(auto partner, ctx.registry.UpdatePartner(
-                                          call.principal, call.path_params["id"], fields));
+    FW_ASSIGN_OR_RETURN(auto partner,
+                        ctx.registry.UpdatePartner(call.principal, call.path_params["id"], fields));
     return JsonResponse(200, ToJson(partner));
   }
 
@@ -535,9 +550,8 @@ struct Api::Impl {
     json items = json::array();
     for (const auto& leaf : leaves) {
       json data = json::parse(leaf.data, nullptr, false);
-      items.push_back({{"index", leaf.index},
-                       {"leaf_hash", crypto::Hex(leaf.leaf_hash)},
-                       {"event", data}});
+      items.push_back(
+          {{"index", leaf.index}, {"leaf_hash", crypto::Hex(leaf.leaf_hash)}, {"event", data}});
     }
     return JsonResponse(200, {{"tree_size", size}, {"entries", items}});
   }
@@ -621,11 +635,12 @@ struct Api::Impl {
           {"responses",
            {{"200", {{"description", "Success"}}},
             {"default",
-             {{"description", "Error",
-               },
+             {{
+                  "description",
+                  "Error",
+              },
               {"content",
-               {{"application/json",
-                 {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}}}};
+               {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}}}};
       if (route.access == Access::kAuthenticated) {
         operation["security"] = json::array({{{"bearer", json::array()}}});
       }

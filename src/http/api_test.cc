@@ -32,8 +32,8 @@ class ApiTest : public ::testing::Test {
     server_ = Server::Start(options, [this](const Request& r) { return api_.Handle(r); }).value();
   }
 
-  ClientResponse Call(const std::string& method, const std::string& path,
-                      const std::string& token, const std::string& body = "") {
+  ClientResponse Call(const std::string& method, const std::string& path, const std::string& token,
+                      const std::string& body = "") {
     ClientRequest request;
     request.method = method;
     request.url = "http://127.0.0.1:" + std::to_string(server_->port()) + path;
@@ -88,9 +88,9 @@ TEST_F(ApiTest, HealthAndOpenApiArePublic) {
   EXPECT_EQ(health["status"], "ok");
   auto doc = CallJson("GET", "/api/v1/openapi.json", "");
   EXPECT_EQ(doc["openapi"], "3.1.0");
-  for (const char* path : {"/api/v1/partners", "/api/v1/partners/{id}",
-                           "/api/v1/partners/{id}/suspend", "/api/v1/tokens",
-                           "/api/v1/ledger/head", "/api/v1/ledger/proof/inclusion"}) {
+  for (const char* path :
+       {"/api/v1/partners", "/api/v1/partners/{id}", "/api/v1/partners/{id}/suspend",
+        "/api/v1/tokens", "/api/v1/ledger/head", "/api/v1/ledger/proof/inclusion"}) {
     EXPECT_TRUE(doc["paths"].contains(path)) << path;
   }
 }
@@ -100,14 +100,12 @@ TEST_F(ApiTest, MetricsCountRequestsByRouteAndStatus) {
   Call("GET", "/api/v1/partners", "");
   auto metrics = Call("GET", "/metrics", "");
   EXPECT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find(
-                "forewarn_http_requests_total{route=\"GET /healthz\",status=\"200\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.body.find("forewarn_http_requests_total{route=\"GET /healthz\",status=\"200\"} 1"),
+      std::string::npos)
       << metrics.body;
-  EXPECT_NE(metrics.body.find("route=\"GET /api/v1/partners\",status=\"401\""),
-            std::string::npos);
-  EXPECT_NE(metrics.body.find("forewarn_http_request_duration_seconds_bucket"),
-            std::string::npos);
+  EXPECT_NE(metrics.body.find("route=\"GET /api/v1/partners\",status=\"401\""), std::string::npos);
+  EXPECT_NE(metrics.body.find("forewarn_http_request_duration_seconds_bucket"), std::string::npos);
 }
 
 TEST_F(ApiTest, MissingOrBadTokensAre401WithJson) {
@@ -168,10 +166,9 @@ TEST_F(ApiTest, PartnerLifecycleOverHttp) {
 
   // A reason is required; illegal steps are 409 and change nothing.
   EXPECT_EQ(Call("POST", "/api/v1/partners/" + id + "/suspend", admin_, "{}").status, 400);
-  EXPECT_EQ(Call("POST", "/api/v1/partners/" + id + "/reinstate", admin_,
-                 R"({"reason":"x"})")
-                .status,
-            409);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/partners/" + id + "/reinstate", admin_, R"({"reason":"x"})").status,
+      409);
   auto suspended = CallJson("POST", "/api/v1/partners/" + id + "/suspend", admin_,
                             {{"reason", "suspected leak"}});
   EXPECT_EQ(suspended["status"], "suspended");
@@ -229,7 +226,8 @@ TEST_F(ApiTest, LedgerHeadProofsAndExportVerify) {
   const auto signature = crypto::FromBase64(head["signature"].get<std::string>()).value();
   EXPECT_TRUE(crypto::VerifySignature(
       keys_.signing.public_key,
-      ledger::TreeHeadSigningBytes(size, root, ParseTime(head["timestamp"].get<std::string>()).value()),
+      ledger::TreeHeadSigningBytes(size, root,
+                                   ParseTime(head["timestamp"].get<std::string>()).value()),
       signature));
 
   auto proof = CallJson("GET", "/api/v1/ledger/proof/inclusion?index=1", admin_);
@@ -237,27 +235,25 @@ TEST_F(ApiTest, LedgerHeadProofsAndExportVerify) {
   for (const auto& node : proof["audit_path"]) {
     path.push_back(crypto::FromHex(node.get<std::string>()).value());
   }
-  EXPECT_TRUE(ledger::VerifyInclusion(crypto::FromHex(proof["leaf_hash"].get<std::string>()).value(), 1, size, path,
-                                      root));
+  EXPECT_TRUE(ledger::VerifyInclusion(
+      crypto::FromHex(proof["leaf_hash"].get<std::string>()).value(), 1, size, path, root));
   // The partner may prove its own creation entry, not others'.
   const std::string partner_token = PartnerToken(id);
-  auto entries = CallJson("GET", "/api/v1/ledger/entries?start=0&end=" + std::to_string(size),
-                          admin_);
+  auto entries =
+      CallJson("GET", "/api/v1/ledger/entries?start=0&end=" + std::to_string(size), admin_);
   std::string own_leaf;
   for (const auto& e : entries["entries"]) {
     if (e["event"]["subject"] == id) own_leaf = e["leaf_hash"];
   }
   ASSERT_FALSE(own_leaf.empty());
-  EXPECT_EQ(Call("GET", "/api/v1/ledger/proof/inclusion?leaf_hash=" + own_leaf, partner_token)
-                .status,
-            200);
+  EXPECT_EQ(
+      Call("GET", "/api/v1/ledger/proof/inclusion?leaf_hash=" + own_leaf, partner_token).status,
+      200);
   EXPECT_EQ(Call("GET", "/api/v1/ledger/proof/inclusion?index=0", partner_token).status, 404);
   EXPECT_EQ(Call("GET", "/api/v1/ledger/proof/inclusion?index=zz", admin_).status, 400);
 
-  auto consistency = CallJson("GET",
-                              "/api/v1/ledger/proof/consistency?first=1&second=" +
-                                  std::to_string(size),
-                              admin_);
+  auto consistency = CallJson(
+      "GET", "/api/v1/ledger/proof/consistency?first=1&second=" + std::to_string(size), admin_);
   EXPECT_FALSE(consistency["proof"].empty());
 
   auto exported = CallJson("GET", "/api/v1/ledger/export", admin_);
@@ -271,10 +267,10 @@ TEST_F(ApiTest, OperatorRolesAreEnforced) {
   auto analyst = CallJson("POST", "/api/v1/tokens", admin_, {{"role", "analyst"}}, 201)["token"];
   auto auditor = CallJson("POST", "/api/v1/tokens", admin_, {{"role", "auditor"}}, 201)["token"];
   EXPECT_EQ(Call("GET", "/api/v1/partners", analyst).status, 200);
-  EXPECT_EQ(Call("POST", "/api/v1/partners", analyst,
-                 R"({"name":"A","country":"DE","tier":"early"})")
-                .status,
-            403);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/partners", analyst, R"({"name":"A","country":"DE","tier":"early"})")
+          .status,
+      403);
   EXPECT_EQ(Call("GET", "/api/v1/ledger/head", analyst).status, 403);
   EXPECT_EQ(Call("GET", "/api/v1/ledger/head", auditor).status, 200);
   EXPECT_EQ(Call("GET", "/api/v1/tokens", auditor).status, 200);

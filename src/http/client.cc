@@ -4,11 +4,18 @@
 // a private io_context so that beast::tcp_stream's timer can bound every step. One deadline,
 // set before connecting, covers connect, handshake, write and read together.
 
-#include "http/transport.h"
-
+#include <fmt/format.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cctype>
 #include <charconv>
 #include <cstdint>
@@ -18,17 +25,8 @@
 #include <system_error>
 #include <utility>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
-#include <fmt/format.h>
-
 #include "core/result.h"
+#include "http/transport.h"
 
 namespace forewarn::http {
 namespace {
@@ -50,7 +48,7 @@ struct Url {
   std::string host;  // without the brackets of an IPv6 literal
   bool ip_literal = false;
   uint16_t port = 0;
-  std::string target;  // path and query, at least "/"
+  std::string target;     // path and query, at least "/"
   std::string authority;  // host[:port] as sent in the Host header
   std::string origin;     // scheme://authority, for messages (no path: it may hold secrets)
 };
@@ -96,7 +94,8 @@ tl::unexpected<Error> BadUrl(std::string_view url, std::string_view why) {
 Result<Url> ParseUrl(std::string_view text) {
   for (char c : text) {
     const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f) return BadUrl(text, "spaces and control characters are not allowed");
+    if (u <= 0x20 || u == 0x7f)
+      return BadUrl(text, "spaces and control characters are not allowed");
   }
   const size_t scheme_end = text.find("://");
   if (scheme_end == std::string_view::npos) return BadUrl(text, "expected http:// or https://");
@@ -237,8 +236,8 @@ tl::unexpected<Error> Unreachable(const Url& url, const ClientRequest& request,
 template <class Stream>
 Result<ClientResponse> Exchange(net::io_context& ioc, Stream& stream, WireRequest& wire,
                                 const Url& url, const ClientRequest& request) {
-  const beast::error_code write_ec = RunStep(
-      ioc, [&](auto handler) { bhttp::async_write(stream, wire, std::move(handler)); });
+  const beast::error_code write_ec =
+      RunStep(ioc, [&](auto handler) { bhttp::async_write(stream, wire, std::move(handler)); });
   if (write_ec == beast::error::timeout) {
     return Unreachable(url, request, "cannot send to", write_ec);
   }
@@ -249,15 +248,13 @@ Result<ClientResponse> Exchange(net::io_context& ioc, Stream& stream, WireReques
   parser.header_limit(kMaxResponseHeaderBytes);
   parser.body_limit(kMaxResponseBodyBytes);
   if (wire.method() == bhttp::verb::head) parser.skip(true);  // a HEAD answer has no body
-  const beast::error_code read_ec = RunStep(ioc, [&](auto handler) {
-    bhttp::async_read(stream, buffer, parser, std::move(handler));
-  });
+  const beast::error_code read_ec = RunStep(
+      ioc, [&](auto handler) { bhttp::async_read(stream, buffer, parser, std::move(handler)); });
   if (read_ec) {
     if (write_ec) return Unreachable(url, request, "cannot send to", write_ec);
     if (read_ec == bhttp::error::body_limit) {
-      return Fail(ErrorCode::kUnavailable,
-                  fmt::format("response from {} exceeds {} bytes", url.origin,
-                              kMaxResponseBodyBytes));
+      return Fail(ErrorCode::kUnavailable, fmt::format("response from {} exceeds {} bytes",
+                                                       url.origin, kMaxResponseBodyBytes));
     }
     return Unreachable(url, request, "cannot read the response from", read_ec);
   }
@@ -311,11 +308,11 @@ Result<ClientResponse> DoFetch(const ClientRequest& request) {
   // system resolver's own timeouts; IP literals resolve immediately.
   tcp::resolver resolver(ioc);
   beast::error_code ec;
-  const auto endpoints = resolver.resolve(
-      url.host, std::to_string(url.port),
-      url.ip_literal ? tcp::resolver::numeric_host | tcp::resolver::numeric_service
-                     : tcp::resolver::numeric_service,
-      ec);
+  const auto endpoints =
+      resolver.resolve(url.host, std::to_string(url.port),
+                       url.ip_literal ? tcp::resolver::numeric_host | tcp::resolver::numeric_service
+                                      : tcp::resolver::numeric_service,
+                       ec);
   if (ec) {
     return Fail(ErrorCode::kUnavailable,
                 fmt::format("cannot resolve {}: {}", url.host, ec.message()));

@@ -128,7 +128,7 @@ json ToJson(const Partner& p) {
 
 json ToJson(const StatusChange& c) {
   return {{"partner", c.partner_id}, {"from", ToString(c.from)}, {"to", ToString(c.to)},
-          {"reason", c.reason},      {"actor", c.actor},          {"at", FormatTime(c.at)}};
+          {"reason", c.reason},      {"actor", c.actor},         {"at", FormatTime(c.at)}};
 }
 
 json ToJson(const TokenRecord& t, TimePoint now) {
@@ -164,9 +164,9 @@ json ToJson(const store::TreeHead& head) {
 
 Result<registry::PartnerFields> PartnerFieldsFromJson(const json& object, bool creating,
                                                       TimePoint now) {
-  std::set<std::string> allowed = {"name",     "country",           "tier",
-                                   "labels",   "contract",          "nda",
-                                   "contacts", "x25519_public_key", "ed25519_public_key",
+  std::set<std::string> allowed = {"name",       "country",           "tier",
+                                   "labels",     "contract",          "nda",
+                                   "contacts",   "x25519_public_key", "ed25519_public_key",
                                    "webhook_url"};
   if (creating) allowed.insert("status");
   FW_TRY(CheckKnownFields(object, allowed));

@@ -30,7 +30,7 @@ json ToJson(const Tier& tier);
 json ToJson(const store::TreeHead& head);
 
 [[nodiscard]] Result<registry::PartnerFields> PartnerFieldsFromJson(const json& object,
-                                                                   bool creating, TimePoint now);
+                                                                    bool creating, TimePoint now);
 [[nodiscard]] Result<registry::TokenRequest> TokenRequestFromJson(const json& object);
 [[nodiscard]] Result<Tier> TierFromJson(const std::string& name, const json& object);
 

@@ -9,13 +9,25 @@
 // Threading: `threads` workers run one io_context. The Handler runs on a worker, inside the
 // session's strand, so one connection never has two requests in the handler at once.
 
-#include "http/transport.h"
-
+#include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -32,22 +44,8 @@
 #include <utility>
 #include <vector>
 
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
 #include "core/result.h"
+#include "http/transport.h"
 
 namespace forewarn::http {
 namespace {
@@ -78,11 +76,21 @@ std::string JsonEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
@@ -254,8 +262,9 @@ class ServerState {
 
   std::mutex mutex_;
   std::condition_variable drained_;
-  int in_flight_ = 0;                                                          // guarded by mutex_
-  std::unordered_map<const SessionBase*, std::weak_ptr<SessionBase>> sessions_;  // guarded by mutex_
+  int in_flight_ = 0;  // guarded by mutex_
+  std::unordered_map<const SessionBase*, std::weak_ptr<SessionBase>>
+      sessions_;  // guarded by mutex_
 };
 
 // One connection. `Stream` is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>; every
@@ -310,8 +319,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void OnHandshake(beast::error_code ec) {
     if (ec) {
-      spdlog::debug("http.tls_handshake_failed remote={} error={}", remote_address_,
-                    ec.message());
+      spdlog::debug("http.tls_handshake_failed remote={} error={}", remote_address_, ec.message());
       return;
     }
     DoReadHeader();
@@ -390,13 +398,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void OnReadError(beast::error_code ec) {
     if (ec == bhttp::error::body_limit) {
-      SendError(JsonError(
-          413, "payload_too_large",
-          fmt::format("request body exceeds {} bytes", options().max_body_bytes)));
+      SendError(JsonError(413, "payload_too_large",
+                          fmt::format("request body exceeds {} bytes", options().max_body_bytes)));
     } else if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
-      SendError(JsonError(
-          431, "header_too_large",
-          fmt::format("request header exceeds {} bytes", options().max_header_bytes)));
+      SendError(
+          JsonError(431, "header_too_large",
+                    fmt::format("request header exceeds {} bytes", options().max_header_bytes)));
     } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
                ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
       SendError(JsonError(400, "bad_request", fmt::format("malformed request: {}", ec.message())));
@@ -412,8 +419,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     const bool head_request = wire.method() == bhttp::verb::head;
     const bool keep_alive = wire.keep_alive() && !state_->stopping();
     const Request request = ToRequest(std::move(wire), remote_address_);
-    Result<WireResponse> response =
-        ToWire(CallHandler(request), version, head_request, keep_alive);
+    Result<WireResponse> response = ToWire(CallHandler(request), version, head_request, keep_alive);
     if (!response.has_value()) {
       spdlog::error("http.bad_response method={} path={} error={}", request.method,
                     PathOf(request.target), response.error().message);
@@ -430,8 +436,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       spdlog::error("http.handler_failed method={} path={} error={}", request.method,
                     PathOf(request.target), e.what());
     } catch (...) {
-      spdlog::error("http.handler_failed method={} path={} error=unknown exception",
-                    request.method, PathOf(request.target));
+      spdlog::error("http.handler_failed method={} path={} error=unknown exception", request.method,
+                    PathOf(request.target));
     }
     return InternalError();
   }
@@ -450,9 +456,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     response_ = std::move(response);
     // A fresh window for the write: the handler's time does not count against the client.
     Lowest().expires_after(options().read_timeout);
-    bhttp::async_write(stream_, response_,
-                       beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(),
-                                                 after_error));
+    bhttp::async_write(
+        stream_, response_,
+        beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), after_error));
   }
 
   void OnWrite(bool after_error, beast::error_code ec, size_t /*bytes*/) {
@@ -488,8 +494,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void DoLinger() {
     buffer_.consume(buffer_.size());
-    stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
-                            beast::bind_front_handler(&Session::OnLinger, this->shared_from_this()));
+    stream_.async_read_some(
+        buffer_.prepare(kReadChunkBytes),
+        beast::bind_front_handler(&Session::OnLinger, this->shared_from_this()));
   }
 
   void OnLinger(beast::error_code ec, size_t bytes) {
@@ -595,9 +602,7 @@ std::string FormatEndpoint(const tcp::endpoint& endpoint) {
 class ServerImpl final : public Server {
  public:
   explicit ServerImpl(std::shared_ptr<ServerState> state)
-      : state_(std::move(state)),
-        ioc_(std::max(1, state_->options().threads)),
-        signals_(ioc_) {}
+      : state_(std::move(state)), ioc_(std::max(1, state_->options().threads)), signals_(ioc_) {}
 
   // Stops and joins; must not run on a worker thread (a handler cannot destroy its server).
   ~ServerImpl() override { Stop(); }
@@ -632,7 +637,7 @@ class ServerImpl final : public Server {
 
   std::mutex mutex_;
   std::condition_variable cv_;
-  bool stop_requested_ = false;  // guarded by mutex_
+  bool stop_requested_ = false;    // guarded by mutex_
   Phase phase_ = Phase::kRunning;  // guarded by mutex_
 };
 
@@ -648,8 +653,8 @@ Status ServerImpl::LoadTls() {
   tls_.emplace(ssl::context::tls_server);
   beast::error_code ec;
   tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                        ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                        ssl::context::single_dh_use,
                     ec);
   if (ec || SSL_CTX_set_min_proto_version(tls_->native_handle(), TLS1_2_VERSION) != 1) {
     return Fail(ErrorCode::kInternal, "cannot restrict TLS to version 1.2 or later");
@@ -683,8 +688,8 @@ Result<tcp::endpoint> ServerImpl::ListenEndpoint() {
       resolver.resolve(options.address, std::to_string(options.port),
                        tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || results.empty()) {
-    return Fail(ErrorCode::kUnavailable, fmt::format("cannot resolve listen address {}: {}",
-                                                     options.address, ec.message()));
+    return Fail(ErrorCode::kUnavailable,
+                fmt::format("cannot resolve listen address {}: {}", options.address, ec.message()));
   }
   return results.begin()->endpoint();
 }
@@ -709,8 +714,8 @@ Status ServerImpl::Listen() {
   }
   port_ = bound.port();
 
-  listener_ = std::make_shared<Listener>(ioc_, std::move(acceptor), tls_ ? &*tls_ : nullptr,
-                                         state_);
+  listener_ =
+      std::make_shared<Listener>(ioc_, std::move(acceptor), tls_ ? &*tls_ : nullptr, state_);
   listener_->Run();
 
   signals_.add(SIGINT, ec);

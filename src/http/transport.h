@@ -51,10 +51,10 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0: pick a free port; see Server::port()
   int threads = 2;
-  size_t max_body_bytes = 1 << 20;                 // larger bodies get 413 with a JSON error
-  size_t max_header_bytes = 16 << 10;              // larger headers get 431
-  std::chrono::seconds read_timeout{30};           // per request, from first byte to complete
-  std::chrono::seconds idle_timeout{60};           // keep-alive connections
+  size_t max_body_bytes = 1 << 20;                  // larger bodies get 413 with a JSON error
+  size_t max_header_bytes = 16 << 10;               // larger headers get 431
+  std::chrono::seconds read_timeout{30};            // per request, from first byte to complete
+  std::chrono::seconds idle_timeout{60};            // keep-alive connections
   std::optional<std::string> tls_certificate_file;  // PEM; both set => HTTPS only
   std::optional<std::string> tls_private_key_file;  // PEM
 };
@@ -82,7 +82,7 @@ struct ClientRequest {
   Headers headers;
   std::string body;
   std::chrono::seconds timeout{30};
-  bool verify_tls = true;  // https: check the certificate chain and host name
+  bool verify_tls = true;              // https: check the certificate chain and host name
   std::optional<std::string> ca_file;  // https: trust this PEM bundle instead of the system's
 };
 

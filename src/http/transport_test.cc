@@ -1,6 +1,8 @@
 #include "http/transport.h"
 
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -18,9 +20,6 @@
 #include <string_view>
 #include <thread>
 #include <utility>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "tests/testing/testing.h"
 
@@ -195,7 +194,8 @@ TEST(ServerTest, KeepAliveServesSequentialRequestsOnOneConnection) {
 }
 
 TEST(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
-  auto server = StartOrDie({}, [](const Request& request) { return Response{.body = request.target}; });
+  auto server =
+      StartOrDie({}, [](const Request& request) { return Response{.body = request.target}; });
   ASSERT_NE(server, nullptr);
   RawClient client(server->port());
   ASSERT_TRUE(client.Send(
@@ -242,8 +242,7 @@ TEST(ServerTest, OversizedBodyGets413AndHandlerIsNotCalled) {
     return Echo(request);
   });
   ASSERT_NE(server, nullptr);
-  auto response =
-      Fetch({.method = "POST", .url = Url(*server), .body = std::string(100000, 'x')});
+  auto response = Fetch({.method = "POST", .url = Url(*server), .body = std::string(100000, 'x')});
   ASSERT_TRUE(response.has_value()) << response.error().message;
   EXPECT_EQ(response->status, 413);
   EXPECT_EQ(response->body, kPayloadTooLarge);
@@ -252,8 +251,9 @@ TEST(ServerTest, OversizedBodyGets413AndHandlerIsNotCalled) {
 
   // Chunked bodies have no Content-Length to check up front; the limit still applies.
   RawClient client(server->port());
-  ASSERT_TRUE(client.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                          "10\r\n0123456789abcdef\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "10\r\n0123456789abcdef\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n"));
   std::string answer;
   EXPECT_TRUE(client.ReadUntilClosed(&answer));
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 413 "));
@@ -276,8 +276,9 @@ TEST(ServerTest, OversizedHeaderGets431) {
   auto response = Fetch({.url = Url(*server), .headers = {{"X-Big", std::string(4096, 'a')}}});
   ASSERT_TRUE(response.has_value()) << response.error().message;
   EXPECT_EQ(response->status, 431);
-  EXPECT_EQ(response->body,
-            R"({"error":{"code":"header_too_large","message":"request header exceeds 1024 bytes"}})");
+  EXPECT_EQ(
+      response->body,
+      R"({"error":{"code":"header_too_large","message":"request header exceeds 1024 bytes"}})");
   EXPECT_EQ(calls.load(), 0);
 }
 
@@ -332,7 +333,8 @@ TEST(ServerTest, MalformedRequestGets400AndServerKeepsServing) {
     std::string answer;
     EXPECT_TRUE(client.ReadUntilClosed(&answer));
     EXPECT_THAT(answer, StartsWith("HTTP/1.1 400 Bad Request\r\n"));
-    EXPECT_THAT(answer, HasSubstr(R"({"error":{"code":"bad_request","message":"malformed request: )"));
+    EXPECT_THAT(answer,
+                HasSubstr(R"({"error":{"code":"bad_request","message":"malformed request: )"));
   }
   EXPECT_EQ(calls.load(), 0);
   auto response = Fetch({.url = Url(*server, "/after")});
@@ -383,8 +385,8 @@ TEST(ServerTest, StartOnBoundPortIsUnavailable) {
 TEST(ServerTest, StartWithMissingTlsFilesIsInvalidArgument) {
   forewarn::testing::TempDir dir;
   const std::string missing = (dir.path() / "missing.pem").string();
-  auto server = Server::Start(
-      {.tls_certificate_file = missing, .tls_private_key_file = missing}, Echo);
+  auto server =
+      Server::Start({.tls_certificate_file = missing, .tls_private_key_file = missing}, Echo);
   ASSERT_FALSE(server.has_value());
   EXPECT_EQ(server.error().code, ErrorCode::kInvalidArgument);
   EXPECT_THAT(server.error().message, HasSubstr(missing));
@@ -426,7 +428,8 @@ TEST(ServerTest, StopLetsInFlightRequestFinish) {
     return Response{.body = "finished"};
   });
   ASSERT_NE(server, nullptr);
-  auto pending = std::async(std::launch::async, [url = Url(*server)] { return Fetch({.url = url}); });
+  auto pending =
+      std::async(std::launch::async, [url = Url(*server)] { return Fetch({.url = url}); });
   entered.get_future().wait();
   std::thread stopper([&] { server->Stop(); });
   release.set_value();
@@ -541,8 +544,9 @@ TEST(FetchTest, InvalidMethodOrHeaderIsInvalidArgument) {
 
 TEST(FetchTest, UrlPartsReachTheServer) {
   auto server = StartOrDie({}, [](const Request& request) {
-    return Response{.body = request.target + " " + std::string(FindHeader(request.headers, "host")) +
-                            " " + std::string(FindHeader(request.headers, "user-agent"))};
+    return Response{.body = request.target + " " +
+                            std::string(FindHeader(request.headers, "host")) + " " +
+                            std::string(FindHeader(request.headers, "user-agent"))};
   });
   ASSERT_NE(server, nullptr);
   const std::string port = std::to_string(server->port());
@@ -557,8 +561,7 @@ TEST(FetchTest, UrlPartsReachTheServer) {
 TEST(FetchTest, Ipv6Literal) {
   auto server = Server::Start({.address = "::1"}, Echo);
   if (!server.has_value()) GTEST_SKIP() << "no IPv6 loopback: " << server.error().message;
-  auto response =
-      Fetch({.url = "http://[::1]:" + std::to_string(server.value()->port()) + "/six"});
+  auto response = Fetch({.url = "http://[::1]:" + std::to_string(server.value()->port()) + "/six"});
   ASSERT_TRUE(response.has_value()) << response.error().message;
   EXPECT_EQ(response->body, "GET /six  ");
   EXPECT_EQ(FindHeader(response->headers, "x-remote"), "::1");
@@ -574,8 +577,8 @@ class TlsTest : public ::testing::Test {
         "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -days 1 -keyout '" +
         key_ + "' -out '" + cert_ + "' >/dev/null 2>&1";
     ASSERT_EQ(std::system(command.c_str()), 0) << "openssl failed: " << command;
-    auto server = Server::Start(
-        {.tls_certificate_file = cert_, .tls_private_key_file = key_}, Echo);
+    auto server =
+        Server::Start({.tls_certificate_file = cert_, .tls_private_key_file = key_}, Echo);
     ASSERT_TRUE(server.has_value()) << server.error().message;
     server_ = std::move(server).value();
     port_ = std::to_string(server_->port());
@@ -614,8 +617,8 @@ TEST_F(TlsTest, VerificationCanBeTurnedOff) {
 }
 
 TEST_F(TlsTest, PlainHttpToTlsPortFailsCleanly) {
-  auto response = Fetch({.url = "http://127.0.0.1:" + port_ + "/",
-                         .timeout = std::chrono::seconds{5}});
+  auto response =
+      Fetch({.url = "http://127.0.0.1:" + port_ + "/", .timeout = std::chrono::seconds{5}});
   ASSERT_FALSE(response.has_value());
   EXPECT_EQ(response.error().code, ErrorCode::kUnavailable);
   // The server is unharmed.
@@ -634,8 +637,8 @@ TEST_F(TlsTest, HttpsToPlainServerFailsCleanly) {
 }
 
 TEST_F(TlsTest, MissingCaFileIsInvalidArgument) {
-  auto response = Fetch({.url = "https://127.0.0.1:" + port_ + "/",
-                         .ca_file = (dir_.path() / "nope.pem").string()});
+  auto response = Fetch(
+      {.url = "https://127.0.0.1:" + port_ + "/", .ca_file = (dir_.path() / "nope.pem").string()});
   ASSERT_FALSE(response.has_value());
   EXPECT_EQ(response.error().code, ErrorCode::kInvalidArgument);
 }

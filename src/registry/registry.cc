@@ -287,8 +287,8 @@ Result<IssuedToken> Registry::IssueToken(store::Transaction& tx, const std::stri
   if (request.name.size() > 100) {
     return Fail(ErrorCode::kInvalidArgument, "token name is too long (at most 100 bytes)");
   }
-  if (request.expires_in && (request.expires_in->count() <= 0 ||
-                             *request.expires_in > kMaxTokenLifetime)) {
+  if (request.expires_in &&
+      (request.expires_in->count() <= 0 || *request.expires_in > kMaxTokenLifetime)) {
     return Fail(ErrorCode::kInvalidArgument, "token lifetime must be between 1s and 730 days");
   }
   if (request.role == Role::kPartner) {
@@ -323,10 +323,9 @@ Result<IssuedToken> Registry::IssueToken(store::Transaction& tx, const std::stri
   json details = {{"role", ToString(request.role)}, {"name", issued.record.name}};
   if (!request.partner_id.empty()) details["partner"] = request.partner_id;
   if (issued.record.expires_at) details["expires_at"] = FormatTime(*issued.record.expires_at);
-  FW_TRY(ledger_.Append(tx, {.type = "token.created",
-                             .actor = actor,
-                             .subject = issued.record.id,
-                             .details = details}));
+  FW_TRY(ledger_.Append(
+      tx,
+      {.type = "token.created", .actor = actor, .subject = issued.record.id, .details = details}));
   return issued;
 }
 

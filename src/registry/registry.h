@@ -80,7 +80,7 @@ class Registry {
   [[nodiscard]] Result<Partner> AddPartner(const Principal& caller, const PartnerFields& fields);
   [[nodiscard]] Result<Partner> GetPartner(const Principal& caller, const std::string& id) const;
   [[nodiscard]] Result<std::vector<Partner>> ListPartners(const Principal& caller,
-                                                         const store::PartnerFilter& filter) const;
+                                                          const store::PartnerFilter& filter) const;
   [[nodiscard]] Result<Partner> UpdatePartner(const Principal& caller, const std::string& id,
                                               const PartnerFields& fields);
   // Moves the partner along its lifecycle; `reason` is required (1..1000 bytes). Suspension

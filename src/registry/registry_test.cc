@@ -1,9 +1,8 @@
 #include "registry/registry.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
-
-#include <fmt/format.h>
 
 #include <map>
 #include <set>
@@ -89,9 +88,10 @@ TEST_F(RegistryTest, AuthenticationRejectsEveryKindOfBadToken) {
 
 TEST_F(RegistryTest, TokensExpireByTheInjectedClock) {
   auto partner = registry_.AddPartner(admin_, Fields("Contoso")).value();
-  auto issued = registry_.CreateToken(admin_, {.role = Role::kPartner,
-                                               .partner_id = partner.id,
-                                               .expires_in = std::chrono::hours{1}})
+  auto issued = registry_
+                    .CreateToken(admin_, {.role = Role::kPartner,
+                                          .partner_id = partner.id,
+                                          .expires_in = std::chrono::hours{1}})
                     .value();
   clock_.Advance(std::chrono::minutes{59});
   EXPECT_TRUE(registry_.Authenticate(issued.token).has_value());
@@ -106,16 +106,16 @@ TEST_F(RegistryTest, SuspensionRevokesTokensAtOnceAndReinstatementDoesNotRestore
   auto issued =
       registry_.CreateToken(admin_, {.role = Role::kPartner, .partner_id = partner.id}).value();
   ASSERT_TRUE(registry_.Authenticate(issued.token).has_value());
-  ASSERT_TRUE(registry_.ChangeStatus(admin_, partner.id, PartnerStatus::kSuspended, "leak")
-                  .has_value());
+  ASSERT_TRUE(
+      registry_.ChangeStatus(admin_, partner.id, PartnerStatus::kSuspended, "leak").has_value());
   EXPECT_EQ(registry_.Authenticate(issued.token).error().code, ErrorCode::kUnauthenticated);
   // No new tokens while suspended.
   EXPECT_EQ(registry_.CreateToken(admin_, {.role = Role::kPartner, .partner_id = partner.id})
                 .error()
                 .code,
             ErrorCode::kFailedPrecondition);
-  ASSERT_TRUE(registry_.ChangeStatus(admin_, partner.id, PartnerStatus::kActive, "cleared")
-                  .has_value());
+  ASSERT_TRUE(
+      registry_.ChangeStatus(admin_, partner.id, PartnerStatus::kActive, "cleared").has_value());
   EXPECT_FALSE(registry_.Authenticate(issued.token).has_value());
   auto history = registry_.StatusHistory(admin_, partner.id).value();
   ASSERT_EQ(history.size(), 2u);
@@ -126,19 +126,14 @@ TEST_F(RegistryTest, SuspensionRevokesTokensAtOnceAndReinstatementDoesNotRestore
 TEST_F(RegistryTest, IllegalTransitionsAndMissingReasonsChangeNothing) {
   auto partner = registry_.AddPartner(admin_, Fields("Contoso")).value();
   const uint64_t before = LedgerSize();
-  EXPECT_EQ(registry_.ChangeStatus(admin_, partner.id, PartnerStatus::kSuspended, "")
-                .error()
-                .code,
+  EXPECT_EQ(registry_.ChangeStatus(admin_, partner.id, PartnerStatus::kSuspended, "").error().code,
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(registry_.ChangeStatus(admin_, partner.id, PartnerStatus::kActive, "again")
-                .error()
-                .code,
-            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(
+      registry_.ChangeStatus(admin_, partner.id, PartnerStatus::kActive, "again").error().code,
+      ErrorCode::kFailedPrecondition);
   ASSERT_TRUE(
       registry_.ChangeStatus(admin_, partner.id, PartnerStatus::kRemoved, "contract").has_value());
-  EXPECT_EQ(registry_.ChangeStatus(admin_, partner.id, PartnerStatus::kActive, "oops")
-                .error()
-                .code,
+  EXPECT_EQ(registry_.ChangeStatus(admin_, partner.id, PartnerStatus::kActive, "oops").error().code,
             ErrorCode::kFailedPrecondition);
   EXPECT_EQ(registry_.UpdatePartner(admin_, partner.id, Fields("New name")).error().code,
             ErrorCode::kFailedPrecondition);
@@ -178,8 +173,8 @@ TEST_F(RegistryTest, EveryChangeIsOnTheLedger) {
     types.push_back(event["type"]);
     EXPECT_EQ(leaf.data.find(token.token.substr(21)), std::string::npos);  // no secret
   }
-  EXPECT_EQ(types, (std::vector<std::string>{"partner.created", "partner.updated",
-                                             "token.created", "token.revoked", "tier.updated"}));
+  EXPECT_EQ(types, (std::vector<std::string>{"partner.created", "partner.updated", "token.created",
+                                             "token.revoked", "tier.updated"}));
 }
 
 TEST_F(RegistryTest, PartnerSeesOnlyItselfAndNoOperatorFunction) {
@@ -196,8 +191,7 @@ TEST_F(RegistryTest, PartnerSeesOnlyItselfAndNoOperatorFunction) {
   EXPECT_EQ(other.error().message, fmt::format("partner {} not found", b.id));
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(registry_.ListPartners(partner, {}).error().code, ErrorCode::kPermissionDenied);
-  EXPECT_EQ(registry_.AddPartner(partner, Fields("C")).error().code,
-            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(registry_.AddPartner(partner, Fields("C")).error().code, ErrorCode::kPermissionDenied);
   EXPECT_EQ(registry_.CreateToken(partner, {.role = Role::kAdmin}).error().code,
             ErrorCode::kPermissionDenied);
   EXPECT_EQ(registry_.StatusHistory(partner, a.id).error().code, ErrorCode::kPermissionDenied);
@@ -205,13 +199,25 @@ TEST_F(RegistryTest, PartnerSeesOnlyItselfAndNoOperatorFunction) {
 
 // The reference model of who may do what, written as the README's role table. The property
 // test below drives the real Registry and checks each outcome against it.
-enum class Op { kAdd, kList, kGetOwn, kGetOther, kUpdate, kSuspend, kHistory, kToken,
-                kListTokens, kTiers, kPutTier };
+enum class Op {
+  kAdd,
+  kList,
+  kGetOwn,
+  kGetOther,
+  kUpdate,
+  kSuspend,
+  kHistory,
+  kToken,
+  kListTokens,
+  kTiers,
+  kPutTier
+};
 
 bool ReferenceAllows(Role role, Op op) {
   static const std::map<Role, std::set<Op>> table = {
-      {Role::kAdmin, {Op::kAdd, Op::kList, Op::kGetOwn, Op::kGetOther, Op::kUpdate, Op::kSuspend,
-                      Op::kHistory, Op::kToken, Op::kListTokens, Op::kTiers, Op::kPutTier}},
+      {Role::kAdmin,
+       {Op::kAdd, Op::kList, Op::kGetOwn, Op::kGetOther, Op::kUpdate, Op::kSuspend, Op::kHistory,
+        Op::kToken, Op::kListTokens, Op::kTiers, Op::kPutTier}},
       {Role::kAnalyst, {Op::kList, Op::kGetOwn, Op::kGetOther, Op::kTiers}},
       {Role::kInvestigator, {Op::kList, Op::kGetOwn, Op::kGetOther, Op::kHistory, Op::kTiers}},
       {Role::kAuditor,
@@ -243,11 +249,33 @@ TEST_F(RegistryTest, AuthorizationMatchesTheReferenceModel) {
     // For operators "own" has no meaning; both ids are just partners.
     Status outcome = [&]() -> Status {
       switch (op) {
-        case Op::kAdd: { auto r = registry_.AddPartner(p, Fields("New")); if (!r) return Forward(r); return Ok(); }
-        case Op::kList: { auto r = registry_.ListPartners(p, {}); if (!r) return Forward(r); return Ok(); }
-        case Op::kGetOwn: { auto r = registry_.GetPartner(p, own.id); if (!r) return Forward(r); return Ok(); }
-        case Op::kGetOther: { auto r = registry_.GetPartner(p, other.id); if (!r) return Forward(r); return Ok(); }
-        case Op::kUpdate: { PartnerFields f; f.name = "Renamed"; auto r = registry_.UpdatePartner(p, other.id, f); if (!r) return Forward(r); return Ok(); }
+        case Op::kAdd: {
+          auto r = registry_.AddPartner(p, Fields("New"));
+          if (!r) return Forward(r);
+          return Ok();
+        }
+        case Op::kList: {
+          auto r = registry_.ListPartners(p, {});
+          if (!r) return Forward(r);
+          return Ok();
+        }
+        case Op::kGetOwn: {
+          auto r = registry_.GetPartner(p, own.id);
+          if (!r) return Forward(r);
+          return Ok();
+        }
+        case Op::kGetOther: {
+          auto r = registry_.GetPartner(p, other.id);
+          if (!r) return Forward(r);
+          return Ok();
+        }
+        case Op::kUpdate: {
+          PartnerFields f;
+          f.name = "Renamed";
+          auto r = registry_.UpdatePartner(p, other.id, f);
+          if (!r) return Forward(r);
+          return Ok();
+        }
         case Op::kSuspend: {
           auto r = registry_.ChangeStatus(p, other.id, PartnerStatus::kSuspended, "test");
           if (!r) return Forward(r);
@@ -256,11 +284,31 @@ TEST_F(RegistryTest, AuthorizationMatchesTheReferenceModel) {
           if (!back) return Forward(back);
           return Ok();
         }
-        case Op::kHistory: { auto r = registry_.StatusHistory(p, own.id); if (!r) return Forward(r); return Ok(); }
-        case Op::kToken: { auto r = registry_.CreateToken(p, {.role = Role::kAuditor}); if (!r) return Forward(r); return Ok(); }
-        case Op::kListTokens: { auto r = registry_.ListTokens(p, std::nullopt); if (!r) return Forward(r); return Ok(); }
-        case Op::kTiers: { auto r = registry_.ListTiers(p); if (!r) return Forward(r); return Ok(); }
-        case Op::kPutTier: { auto r = registry_.PutTier(p, {"early", std::chrono::hours{120}, ""}); if (!r) return Forward(r); return Ok(); }
+        case Op::kHistory: {
+          auto r = registry_.StatusHistory(p, own.id);
+          if (!r) return Forward(r);
+          return Ok();
+        }
+        case Op::kToken: {
+          auto r = registry_.CreateToken(p, {.role = Role::kAuditor});
+          if (!r) return Forward(r);
+          return Ok();
+        }
+        case Op::kListTokens: {
+          auto r = registry_.ListTokens(p, std::nullopt);
+          if (!r) return Forward(r);
+          return Ok();
+        }
+        case Op::kTiers: {
+          auto r = registry_.ListTiers(p);
+          if (!r) return Forward(r);
+          return Ok();
+        }
+        case Op::kPutTier: {
+          auto r = registry_.PutTier(p, {"early", std::chrono::hours{120}, ""});
+          if (!r) return Forward(r);
+          return Ok();
+        }
       }
       return Ok();
     }();

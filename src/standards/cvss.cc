@@ -28,51 +28,35 @@ struct MetricDef {
 
 // CVSS v3.1 specification, Table 15 (order recommended, not required).
 constexpr std::array<MetricDef, 22> kV31Metrics = {{
-    {"AV", "N|A|L|P", true},     {"AC", "L|H", true},          {"PR", "N|L|H", true},
-    {"UI", "N|R", true},         {"S", "U|C", true},           {"C", "H|L|N", true},
-    {"I", "H|L|N", true},        {"A", "H|L|N", true},         {"E", "X|H|F|P|U", false},
-    {"RL", "X|U|W|T|O", false},  {"RC", "X|C|R|U", false},     {"CR", "X|H|M|L", false},
-    {"IR", "X|H|M|L", false},    {"AR", "X|H|M|L", false},     {"MAV", "X|N|A|L|P", false},
-    {"MAC", "X|L|H", false},     {"MPR", "X|N|L|H", false},    {"MUI", "X|N|R", false},
-    {"MS", "X|U|C", false},      {"MC", "X|H|L|N", false},     {"MI", "X|H|L|N", false},
+    {"AV", "N|A|L|P", true},    {"AC", "L|H", true},       {"PR", "N|L|H", true},
+    {"UI", "N|R", true},        {"S", "U|C", true},        {"C", "H|L|N", true},
+    {"I", "H|L|N", true},       {"A", "H|L|N", true},      {"E", "X|H|F|P|U", false},
+    {"RL", "X|U|W|T|O", false}, {"RC", "X|C|R|U", false},  {"CR", "X|H|M|L", false},
+    {"IR", "X|H|M|L", false},   {"AR", "X|H|M|L", false},  {"MAV", "X|N|A|L|P", false},
+    {"MAC", "X|L|H", false},    {"MPR", "X|N|L|H", false}, {"MUI", "X|N|R", false},
+    {"MS", "X|U|C", false},     {"MC", "X|H|L|N", false},  {"MI", "X|H|L|N", false},
     {"MA", "X|H|L|N", false},
 }};
 
 // CVSS v4.0 specification, "Vector String" section (order required); the same list and order as
 // expectedMetricOrder in FIRST's calculator (metrics.js).
 constexpr std::array<MetricDef, 32> kV40Metrics = {{
-    {"AV", "N|A|L|P", true},
-    {"AC", "L|H", true},
-    {"AT", "N|P", true},
-    {"PR", "N|L|H", true},
-    {"UI", "N|P|A", true},
-    {"VC", "H|L|N", true},
-    {"VI", "H|L|N", true},
-    {"VA", "H|L|N", true},
-    {"SC", "H|L|N", true},
-    {"SI", "H|L|N", true},
-    {"SA", "H|L|N", true},
-    {"E", "X|A|P|U", false},
-    {"CR", "X|H|M|L", false},
-    {"IR", "X|H|M|L", false},
-    {"AR", "X|H|M|L", false},
-    {"MAV", "X|N|A|L|P", false},
-    {"MAC", "X|L|H", false},
-    {"MAT", "X|N|P", false},
-    {"MPR", "X|N|L|H", false},
-    {"MUI", "X|N|P|A", false},
-    {"MVC", "X|H|L|N", false},
-    {"MVI", "X|H|L|N", false},
-    {"MVA", "X|H|L|N", false},
-    {"MSC", "X|H|L|N", false},
-    {"MSI", "X|S|H|L|N", false},
-    {"MSA", "X|S|H|L|N", false},
-    {"S", "X|N|P", false},
-    {"AU", "X|N|Y", false},
-    {"R", "X|A|U|I", false},
-    {"V", "X|D|C", false},
-    {"RE", "X|L|M|H", false},
-    {"U", "X|Clear|Green|Amber|Red", false},
+    {"AV", "N|A|L|P", true},     {"AC", "L|H", true},
+    {"AT", "N|P", true},         {"PR", "N|L|H", true},
+    {"UI", "N|P|A", true},       {"VC", "H|L|N", true},
+    {"VI", "H|L|N", true},       {"VA", "H|L|N", true},
+    {"SC", "H|L|N", true},       {"SI", "H|L|N", true},
+    {"SA", "H|L|N", true},       {"E", "X|A|P|U", false},
+    {"CR", "X|H|M|L", false},    {"IR", "X|H|M|L", false},
+    {"AR", "X|H|M|L", false},    {"MAV", "X|N|A|L|P", false},
+    {"MAC", "X|L|H", false},     {"MAT", "X|N|P", false},
+    {"MPR", "X|N|L|H", false},   {"MUI", "X|N|P|A", false},
+    {"MVC", "X|H|L|N", false},   {"MVI", "X|H|L|N", false},
+    {"MVA", "X|H|L|N", false},   {"MSC", "X|H|L|N", false},
+    {"MSI", "X|S|H|L|N", false}, {"MSA", "X|S|H|L|N", false},
+    {"S", "X|N|P", false},       {"AU", "X|N|Y", false},
+    {"R", "X|A|U|I", false},     {"V", "X|D|C", false},
+    {"RE", "X|L|M|H", false},    {"U", "X|Clear|Green|Amber|Red", false},
 }};
 
 constexpr std::string_view kV31Prefix = "CVSS:3.1/";
@@ -131,8 +115,7 @@ Result<MetricValues<N>> ParseMetrics(CvssVersion version, std::string_view body,
     }
     const std::size_t colon = field.find(':');
     if (colon == std::string_view::npos || colon == 0) {
-      return Invalid(version,
-                     fmt::format("component '{}' is not METRIC:VALUE", Printable(field)));
+      return Invalid(version, fmt::format("component '{}' is not METRIC:VALUE", Printable(field)));
     }
     const std::string_view name = field.substr(0, colon);
     const std::string_view value = field.substr(colon + 1);
@@ -199,57 +182,81 @@ char Modified(const MetricValues<kV31Metrics.size()>& values, std::string_view m
 
 double AttackVectorWeight(char v) {
   switch (v) {
-    case 'N': return 0.85;
-    case 'A': return 0.62;
-    case 'L': return 0.55;
-    default: return 0.2;  // P
+    case 'N':
+      return 0.85;
+    case 'A':
+      return 0.62;
+    case 'L':
+      return 0.55;
+    default:
+      return 0.2;  // P
   }
 }
 double AttackComplexityWeight(char v) { return v == 'L' ? 0.77 : 0.44; }
 double PrivilegesWeight(char v, bool scope_changed) {
   switch (v) {
-    case 'N': return 0.85;
-    case 'L': return scope_changed ? 0.68 : 0.62;
-    default: return scope_changed ? 0.5 : 0.27;  // H
+    case 'N':
+      return 0.85;
+    case 'L':
+      return scope_changed ? 0.68 : 0.62;
+    default:
+      return scope_changed ? 0.5 : 0.27;  // H
   }
 }
 double UserInteractionWeight(char v) { return v == 'N' ? 0.85 : 0.62; }
 double ScopeWeight(bool scope_changed) { return scope_changed ? 7.52 : 6.42; }
 double ImpactWeight(char v) {
   switch (v) {
-    case 'H': return 0.56;
-    case 'L': return 0.22;
-    default: return 0.0;  // N
+    case 'H':
+      return 0.56;
+    case 'L':
+      return 0.22;
+    default:
+      return 0.0;  // N
   }
 }
 double ExploitMaturityWeight(char v) {
   switch (v) {
-    case 'U': return 0.91;
-    case 'P': return 0.94;
-    case 'F': return 0.97;
-    default: return 1.0;  // H, X
+    case 'U':
+      return 0.91;
+    case 'P':
+      return 0.94;
+    case 'F':
+      return 0.97;
+    default:
+      return 1.0;  // H, X
   }
 }
 double RemediationWeight(char v) {
   switch (v) {
-    case 'O': return 0.95;
-    case 'T': return 0.96;
-    case 'W': return 0.97;
-    default: return 1.0;  // U, X
+    case 'O':
+      return 0.95;
+    case 'T':
+      return 0.96;
+    case 'W':
+      return 0.97;
+    default:
+      return 1.0;  // U, X
   }
 }
 double ReportConfidenceWeight(char v) {
   switch (v) {
-    case 'U': return 0.92;
-    case 'R': return 0.96;
-    default: return 1.0;  // C, X
+    case 'U':
+      return 0.92;
+    case 'R':
+      return 0.96;
+    default:
+      return 1.0;  // C, X
   }
 }
 double RequirementWeight(char v) {
   switch (v) {
-    case 'L': return 0.5;
-    case 'H': return 1.5;
-    default: return 1.0;  // M, X
+    case 'L':
+      return 0.5;
+    case 'H':
+      return 1.5;
+    default:
+      return 1.0;  // M, X
   }
 }
 
@@ -272,11 +279,11 @@ bool AnyDefined(const MetricValues<kV31Metrics.size()>& values, std::size_t firs
 // The score shown by FIRST's calculator for the most specific group present, in tenths.
 int ScoreV31(const MetricValues<kV31Metrics.size()>& v) {
   const bool scope_changed = Letter(v, "S") == 'C';
-  const double iss = 1 - ((1 - ImpactWeight(Letter(v, "C"))) *
-                          (1 - ImpactWeight(Letter(v, "I"))) * (1 - ImpactWeight(Letter(v, "A"))));
-  const double impact = scope_changed ? ScopeWeight(true) * (iss - 0.029) -
-                                            3.25 * std::pow(iss - 0.02, 15)
-                                      : ScopeWeight(false) * iss;
+  const double iss = 1 - ((1 - ImpactWeight(Letter(v, "C"))) * (1 - ImpactWeight(Letter(v, "I"))) *
+                          (1 - ImpactWeight(Letter(v, "A"))));
+  const double impact = scope_changed
+                            ? ScopeWeight(true) * (iss - 0.029) - 3.25 * std::pow(iss - 0.02, 15)
+                            : ScopeWeight(false) * iss;
   const double exploitability =
       8.22 * AttackVectorWeight(Letter(v, "AV")) * AttackComplexityWeight(Letter(v, "AC")) *
       PrivilegesWeight(Letter(v, "PR"), scope_changed) * UserInteractionWeight(Letter(v, "UI"));
@@ -291,19 +298,18 @@ int ScoreV31(const MetricValues<kV31Metrics.size()>& v) {
   const double rc = ReportConfidenceWeight(Letter(v, "RC"));
   const double temporal = RoundUp(base * e * rl * rc);
 
-  const double miss = std::min(
-      1 - ((1 - ImpactWeight(Modified(v, "MC")) * RequirementWeight(Letter(v, "CR"))) *
-           (1 - ImpactWeight(Modified(v, "MI")) * RequirementWeight(Letter(v, "IR"))) *
-           (1 - ImpactWeight(Modified(v, "MA")) * RequirementWeight(Letter(v, "AR")))),
-      0.915);
+  const double miss =
+      std::min(1 - ((1 - ImpactWeight(Modified(v, "MC")) * RequirementWeight(Letter(v, "CR"))) *
+                    (1 - ImpactWeight(Modified(v, "MI")) * RequirementWeight(Letter(v, "IR"))) *
+                    (1 - ImpactWeight(Modified(v, "MA")) * RequirementWeight(Letter(v, "AR")))),
+               0.915);
   const bool modified_scope_changed = Modified(v, "MS") == 'C';
   const double modified_impact =
-      modified_scope_changed ? ScopeWeight(true) * (miss - 0.029) -
-                                   3.25 * std::pow(miss * 0.9731 - 0.02, 13)
-                             : ScopeWeight(false) * miss;
+      modified_scope_changed
+          ? ScopeWeight(true) * (miss - 0.029) - 3.25 * std::pow(miss * 0.9731 - 0.02, 13)
+          : ScopeWeight(false) * miss;
   const double modified_exploitability =
-      8.22 * AttackVectorWeight(Modified(v, "MAV")) *
-      AttackComplexityWeight(Modified(v, "MAC")) *
+      8.22 * AttackVectorWeight(Modified(v, "MAV")) * AttackComplexityWeight(Modified(v, "MAC")) *
       PrivilegesWeight(Modified(v, "MPR"), modified_scope_changed) *
       UserInteractionWeight(Modified(v, "MUI"));
   double environmental = 0;
@@ -389,10 +395,10 @@ MacroVector MacroVectorOf(const V40Effective& m) {
     eq[3] = 2;
   }
   eq[4] = m.e == 'A' ? 0 : m.e == 'P' ? 1 : 2;
-  eq[5] = ((m.cr == 'H' && m.vc == 'H') || (m.ir == 'H' && m.vi == 'H') ||
-           (m.ar == 'H' && m.va == 'H'))
-              ? 0
-              : 1;
+  eq[5] =
+      ((m.cr == 'H' && m.vc == 'H') || (m.ir == 'H' && m.vi == 'H') || (m.ar == 'H' && m.va == 'H'))
+          ? 0
+          : 1;
   return eq;
 }
 
@@ -572,8 +578,8 @@ int ScoreV40(const MetricValues<kV40Metrics.size()>& values) {
   auto add = [&](std::optional<int> lower, int current_distance, int depth) {
     if (!lower) return;
     ++existing;
-    weighted_sum += static_cast<int64_t>(macro_score - *lower) * current_distance *
-                    (kDepthLcm / depth);
+    weighted_sum +=
+        static_cast<int64_t>(macro_score - *lower) * current_distance * (kDepthLcm / depth);
   };
   add(LookUp(With(eq, 0, 1)), distance.eq1, cvss40::kEq1Depth[eq[0]]);
   add(LookUp(With(eq, 1, 1)), distance.eq2, cvss40::kEq2Depth[eq[1]]);
@@ -601,8 +607,10 @@ CvssScore MakeScore(CvssVersion version, int tenths, std::string normalized) {
 
 std::string_view VersionString(CvssVersion version) {
   switch (version) {
-    case CvssVersion::kV31: return "3.1";
-    case CvssVersion::kV40: return "4.0";
+    case CvssVersion::kV31:
+      return "3.1";
+    case CvssVersion::kV40:
+      return "4.0";
   }
   return "?";
 }

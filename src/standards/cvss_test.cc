@@ -90,8 +90,8 @@ TEST(CvssConformanceTest, EveryRowOfTheSharedVectorFileScoresAsExpected) {
     const bool ok = VersionString(result->version) == version &&
                     OneDecimal(result->base_score) == row[2] && result->severity == row[3];
     EXPECT_TRUE(ok) << vector << ": got " << VersionString(result->version) << " "
-                    << OneDecimal(result->base_score) << " " << result->severity
-                    << ", want " << version << " " << row[2] << " " << row[3];
+                    << OneDecimal(result->base_score) << " " << result->severity << ", want "
+                    << version << " " << row[2] << " " << row[3];
     if (ok) ++passed;
   }
   EXPECT_EQ(passed, checked);
@@ -131,9 +131,10 @@ TEST(CvssTest, Cvss31TemporalAndEnvironmentalScores) {
   ExpectScore("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:X/RL:X/RC:X", "9.8", "Critical");
   // Environmental metrics: the environmental score.
   ExpectScore("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:P/CR:L", "9.0", "Critical");
-  ExpectScore("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:H/I:H/A:N/E:H/RL:O/RC:C/CR:H/IR:H/AR:H/"
-              "MAV:N/MAC:L/MPR:L/MUI:N/MS:C/MC:H/MI:H/MA:H",
-              "9.5", "Critical");
+  ExpectScore(
+      "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:H/I:H/A:N/E:H/RL:O/RC:C/CR:H/IR:H/AR:H/"
+      "MAV:N/MAC:L/MPR:L/MUI:N/MS:C/MC:H/MI:H/MA:H",
+      "9.5", "Critical");
   ExpectScore("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:L/I:L/A:N/MS:U", "6.5", "Medium");
   ExpectScore("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/MC:N/MI:N/MA:N", "0.0", "None");
 }
@@ -151,12 +152,10 @@ TEST(CvssTest, Cvss31AcceptsAnyOrderAndNormalizes) {
 TEST(CvssTest, Cvss40WellKnownVectors) {
   ExpectScore("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", "10.0",
               "Critical");
-  ExpectScore("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", "9.3",
-              "Critical");
+  ExpectScore("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", "9.3", "Critical");
   ExpectScore("CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", "8.5", "High");
   ExpectScore("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N", "0.0", "None");
-  ExpectScore("CVSS:4.0/AV:P/AC:H/AT:P/PR:H/UI:A/VC:L/VI:L/VA:L/SC:L/SI:L/SA:L/E:U", "0.1",
-              "Low");
+  ExpectScore("CVSS:4.0/AV:P/AC:H/AT:P/PR:H/UI:A/VC:L/VI:L/VA:L/SC:L/SI:L/SA:L/E:U", "0.1", "Low");
 }
 
 TEST(CvssTest, Cvss40ThreatEnvironmentalAndSupplementalMetrics) {
@@ -172,9 +171,9 @@ TEST(CvssTest, Cvss40ThreatEnvironmentalAndSupplementalMetrics) {
 }
 
 TEST(CvssTest, Cvss40NormalizedVectorDropsNotDefinedMetrics) {
-  const Result<CvssScore> result =
-      ScoreCvss("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:X/CR:X/MAV:X/"
-                "MSI:S/U:X");
+  const Result<CvssScore> result = ScoreCvss(
+      "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:X/CR:X/MAV:X/"
+      "MSI:S/U:X");
   ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_EQ(result->version, CvssVersion::kV40);
   EXPECT_EQ(result->vector,
@@ -248,8 +247,7 @@ TEST(CvssTest, RejectsMalformedVectorsNamingTheProblem) {
       {v40 + "/CR:H/E:A", "CVSS 4.0 vector: metric E must come before CR"},
       {v40 + "/U:Red/S:N", "CVSS 4.0 vector: metric S must come before U"},
       {v40 + "/", "CVSS 4.0 vector: empty component"},
-      {"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/" + std::string(600, 'E'),
-       "the limit is 512"},
+      {"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/" + std::string(600, 'E'), "the limit is 512"},
   };
   for (const MalformedCase& c : cases) {
     const Result<CvssScore> result = ScoreCvss(c.vector);

@@ -27,9 +27,8 @@ struct Backend {
 };
 
 std::vector<Backend> Backends() {
-  return {Backend{"sqlite", [](const std::filesystem::path& dir) {
-                    return OpenSqlite(dir / "forewarn.db");
-                  }}};
+  return {Backend{
+      "sqlite", [](const std::filesystem::path& dir) { return OpenSqlite(dir / "forewarn.db"); }}};
 }
 
 class StoreTest : public ::testing::TestWithParam<Backend> {
@@ -128,13 +127,20 @@ TEST_P(StoreTest, UpdateAndFilterPartners) {
 
   auto read = Read();
   EXPECT_EQ(read->ListPartners({}).value().size(), 2u);
-  auto by_status = read->ListPartners(Filter(&PartnerFilter::status, PartnerStatus::kSuspended)).value();
+  auto by_status =
+      read->ListPartners(Filter(&PartnerFilter::status, PartnerStatus::kSuspended)).value();
   ASSERT_EQ(by_status.size(), 1u);
   EXPECT_EQ(by_status[0].id, "prt_2");
-  EXPECT_EQ(read->ListPartners(Filter(&PartnerFilter::tier, std::string("early"))).value().size(), 1u);
-  EXPECT_EQ(read->ListPartners(Filter(&PartnerFilter::label, std::string("poc-restricted"))).value().size(), 1u);
-  EXPECT_EQ(read->ListPartners(Filter(&PartnerFilter::label, std::string("poc"))).value().size(), 0u);
-  EXPECT_EQ(read->ListPartners(Filter(&PartnerFilter::country, std::string("FR"))).value().size(), 1u);
+  EXPECT_EQ(read->ListPartners(Filter(&PartnerFilter::tier, std::string("early"))).value().size(),
+            1u);
+  EXPECT_EQ(read->ListPartners(Filter(&PartnerFilter::label, std::string("poc-restricted")))
+                .value()
+                .size(),
+            1u);
+  EXPECT_EQ(read->ListPartners(Filter(&PartnerFilter::label, std::string("poc"))).value().size(),
+            0u);
+  EXPECT_EQ(read->ListPartners(Filter(&PartnerFilter::country, std::string("FR"))).value().size(),
+            1u);
 }
 
 TEST_P(StoreTest, StatusChangesAreKeptInOrder) {
@@ -156,10 +162,20 @@ TEST_P(StoreTest, StatusChangesAreKeptInOrder) {
 TEST_P(StoreTest, TokensStoreHashesAndRevoke) {
   auto tx = Write();
   ASSERT_TRUE(tx->InsertPartner(MakePartner("prt_1")).has_value());
-  TokenRecord admin{"tok_a", std::string("\x01\x00\x02", 3), Role::kAdmin, "", "root", "init",
-                    t0_, std::nullopt, std::nullopt};
-  TokenRecord partner{"tok_p", "hash", Role::kPartner, "prt_1", "feed", "tok_a", t0_,
-                      t0_ + std::chrono::hours{24}, std::nullopt};
+  TokenRecord admin{"tok_a",      std::string("\x01\x00\x02", 3),
+                    Role::kAdmin, "",
+                    "root",       "init",
+                    t0_,          std::nullopt,
+                    std::nullopt};
+  TokenRecord partner{"tok_p",
+                      "hash",
+                      Role::kPartner,
+                      "prt_1",
+                      "feed",
+                      "tok_a",
+                      t0_,
+                      t0_ + std::chrono::hours{24},
+                      std::nullopt};
   TokenRecord partner2 = partner;
   partner2.id = "tok_q";
   ASSERT_TRUE(tx->InsertToken(admin).has_value());
@@ -197,9 +213,7 @@ TEST_P(StoreTest, LedgerAppendsAreSequential) {
             ErrorCode::kConflict);
   ASSERT_TRUE(tx->PutLedgerNode(1, 0, std::string(32, 'n')).has_value());
   ASSERT_TRUE(tx->InsertTreeHead({2, std::string(32, 'r'), t0_, std::string(64, 's')}).has_value());
-  EXPECT_EQ(tx->InsertTreeHead({2, std::string(32, 'x'), t0_, std::string(64, 's')})
-                .error()
-                .code,
+  EXPECT_EQ(tx->InsertTreeHead({2, std::string(32, 'x'), t0_, std::string(64, 's')}).error().code,
             ErrorCode::kConflict);
   ASSERT_TRUE(tx->Commit().has_value());
 

@@ -129,22 +129,21 @@ TEST_F(E2eTest, RegistryStoryOverTheCli) {
   ASSERT_TRUE(health.has_value());
   EXPECT_EQ(health->status, 200);
 
-  auto add = Run({"partner", "add", "--name", "Contoso CERT", "--country", "de", "--tier",
-                  "early", "--label", "poc-restricted", "--contact",
-                  "Ada Lovelace <ada@contoso.example> lead"},
-                 admin);
+  auto add =
+      Run({"partner", "add", "--name", "Contoso CERT", "--country", "de", "--tier", "early",
+           "--label", "poc-restricted", "--contact", "Ada Lovelace <ada@contoso.example> lead"},
+          admin);
   ASSERT_EQ(add.exit_code, 0) << add.err;
   const std::string contoso = LastLine(add.out);
   EXPECT_EQ(contoso.rfind("prt_", 0), 0u);
-  auto add2 = Run({"partner", "add", "--name", "Northwind", "--country", "FR", "--tier",
-                   "standard"},
-                  admin);
+  auto add2 = Run(
+      {"partner", "add", "--name", "Northwind", "--country", "FR", "--tier", "standard"}, admin);
   ASSERT_EQ(add2.exit_code, 0) << add2.err;
   const std::string northwind = LastLine(add2.out);
 
   // Bad input: exit 2 with one line, nothing created.
-  auto bad_tier = Run({"partner", "add", "--name", "X", "--country", "DE", "--tier", "gold"},
-                      admin);
+  auto bad_tier =
+      Run({"partner", "add", "--name", "X", "--country", "DE", "--tier", "gold"}, admin);
   EXPECT_EQ(bad_tier.exit_code, 2);
   ExpectOneLineError(bad_tier);
   EXPECT_NE(bad_tier.err.find("gold"), std::string::npos);
@@ -204,7 +203,8 @@ TEST_F(E2eTest, RegistryStoryOverTheCli) {
   EXPECT_EQ(verify.exit_code, 0) << verify.err;
   auto ledger = json::parse(ReadFile(export_file));
   std::vector<std::string> types;
-  for (const auto& e : ledger["entries"]) types.push_back(json::parse(e["data"].get<std::string>())["type"]);
+  for (const auto& e : ledger["entries"])
+    types.push_back(json::parse(e["data"].get<std::string>())["type"]);
   EXPECT_EQ(std::count(types.begin(), types.end(), "partner.status_changed"), 3);
   EXPECT_EQ(std::count(types.begin(), types.end(), "partner.created"), 2);
   std::string data = ledger["entries"][2]["data"];

@@ -89,9 +89,9 @@ bool Statement::IsNull(int column) const {
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   std::unique_ptr<sqlite3, CloseDb> db(raw);
   if (rc != SQLITE_OK) {
     return Fail(ErrorCode::kUnavailable,
@@ -104,9 +104,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
   // WAL lets readers proceed during a write; NORMAL synchronous in WAL mode keeps every commit
   // safe against a process crash and syncs at checkpoints, so many small commits do not each
   // cost an fsync (group commit).
-  FW_TRY(connection->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-      "PRAGMA temp_store=MEMORY;"));
+  FW_TRY(
+      connection->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                       "PRAGMA temp_store=MEMORY;"));
   return connection;
 }
 

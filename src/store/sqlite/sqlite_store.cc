@@ -189,16 +189,15 @@ class SqliteTransaction final : public Transaction {
 
   // --- partners ---
   Status InsertPartner(const Partner& partner) override {
-    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format(
-                                    "INSERT INTO partners({}) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    FW_ASSIGN_OR_RETURN(
+        auto s, Prepare(fmt::format("INSERT INTO partners({}) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, "
                                     "?, ?, ?, ?, ?, ?, ?)",
                                     kPartnerColumns)));
     BindPartner(s, partner);
     auto status = s.Run();
     if (!status && status.error().code == ErrorCode::kConflict) {
-      return Fail(ErrorCode::kConflict,
-                  fmt::format("partner {} cannot be stored: {}", partner.id,
-                              status.error().message));
+      return Fail(ErrorCode::kConflict, fmt::format("partner {} cannot be stored: {}", partner.id,
+                                                    status.error().message));
     }
     return status;
   }
@@ -219,8 +218,8 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<std::optional<Partner>> FindPartner(const std::string& id) override {
-    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format("SELECT {} FROM partners WHERE id = ?",
-                                                    kPartnerColumns)));
+    FW_ASSIGN_OR_RETURN(
+        auto s, Prepare(fmt::format("SELECT {} FROM partners WHERE id = ?", kPartnerColumns)));
     s.Bind(1, id);
     FW_ASSIGN_OR_RETURN(auto step, s.Step());
     if (step == StepResult::kDone) return std::optional<Partner>();
@@ -303,8 +302,8 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<std::optional<TokenRecord>> FindToken(const std::string& id) override {
-    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format("SELECT {} FROM tokens WHERE id = ?",
-                                                    kTokenColumns)));
+    FW_ASSIGN_OR_RETURN(auto s,
+                        Prepare(fmt::format("SELECT {} FROM tokens WHERE id = ?", kTokenColumns)));
     s.Bind(1, id);
     FW_ASSIGN_OR_RETURN(auto step, s.Step());
     if (step == StepResult::kDone) return std::optional<TokenRecord>();
@@ -362,8 +361,8 @@ class SqliteTransaction final : public Transaction {
                                                     "entries",
                                                     leaf.index, size));
     }
-    FW_ASSIGN_OR_RETURN(
-        auto s, Prepare("INSERT INTO ledger_leaves(idx, data, leaf_hash) VALUES(?, ?, ?)"));
+    FW_ASSIGN_OR_RETURN(auto s,
+                        Prepare("INSERT INTO ledger_leaves(idx, data, leaf_hash) VALUES(?, ?, ?)"));
     return s.Bind(1, static_cast<int64_t>(leaf.index))
         .BindBlob(2, leaf.data)
         .BindBlob(3, leaf.leaf_hash)
@@ -418,8 +417,7 @@ class SqliteTransaction final : public Transaction {
     if (step == StepResult::kRow) {
       if (find.Blob(0) != head.root_hash) {
         return Fail(ErrorCode::kConflict,
-                    fmt::format("a tree head of size {} with another root exists",
-                                head.tree_size));
+                    fmt::format("a tree head of size {} with another root exists", head.tree_size));
       }
       return Ok();  // the same tree was signed before; keep the first signature
     }
@@ -441,8 +439,9 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<std::vector<TreeHead>> ListTreeHeads() override {
-    return QueryHeads("SELECT tree_size, root_hash, timestamp, signature FROM tree_heads "
-                      "ORDER BY tree_size");
+    return QueryHeads(
+        "SELECT tree_size, root_hash, timestamp, signature FROM tree_heads "
+        "ORDER BY tree_size");
   }
 
  private:
@@ -459,8 +458,8 @@ class SqliteTransaction final : public Transaction {
     while (true) {
       FW_ASSIGN_OR_RETURN(auto step, s.Step());
       if (step == StepResult::kDone) break;
-      heads.push_back(TreeHead{static_cast<uint64_t>(s.Int(0)), s.Blob(1),
-                               FromUnixMicros(s.Int(2)), s.Blob(3)});
+      heads.push_back(TreeHead{static_cast<uint64_t>(s.Int(0)), s.Blob(1), FromUnixMicros(s.Int(2)),
+                               s.Blob(3)});
     }
     return heads;
   }
@@ -493,8 +492,8 @@ class SqliteStore final : public Store {
       }
       if (!applied) {
         (void)connection->Exec("ROLLBACK");
-        return Fail(applied.error().code, fmt::format("migration {} failed: {}", version + 1,
-                                                      applied.error().message));
+        return Fail(applied.error().code,
+                    fmt::format("migration {} failed: {}", version + 1, applied.error().message));
       }
       FW_TRY(connection->Exec("COMMIT"));
     }
