@@ -194,6 +194,8 @@ Status RunServe(const Options& o, const Clock& clock, crypto::Random& random) {
   FW_ASSIGN_OR_RETURN(auto server, http::Server::Start(options, [&api](const http::Request& r) {
                         return api.Handle(r);
                       }));
+  PeriodicHeadSigner head_signer(program->store(), program->ledger(),
+                                 std::chrono::seconds{config.tree_head_interval_seconds});
   const std::string scheme = config.tls_cert ? "https" : "http";
   spdlog::info("server.started url={}://{}:{} data={}", scheme, options.address, server->port(),
                o.data_dir);

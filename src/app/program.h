@@ -5,10 +5,13 @@
 // of it that `init`, `serve` and `demo` share.
 #pragma once
 
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "core/clock.h"
 #include "core/result.h"
@@ -31,6 +34,7 @@ struct ServeConfig {
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;
   std::string log_level = "info";
+  int tree_head_interval_seconds = 60;  // how often the ledger's tree head is signed
 };
 
 // kInvalidArgument naming the file/variable and key for bad values.
@@ -38,6 +42,31 @@ struct ServeConfig {
 
 // "host:port" -> ServerOptions address/port; kInvalidArgument otherwise.
 [[nodiscard]] Status ApplyListen(const std::string& listen, http::ServerOptions& options);
+
+// Signs the ledger's tree head every `interval` on its own thread (only if the log grew), so
+// auditors always find a recent signed head even when nobody asks for one. Stops and joins
+// when destroyed.
+class PeriodicHeadSigner {
+ public:
+  PeriodicHeadSigner(store::Store& store, const ledger::Ledger& ledger,
+                     std::chrono::seconds interval);
+  ~PeriodicHeadSigner();
+  PeriodicHeadSigner(const PeriodicHeadSigner&) = delete;
+  PeriodicHeadSigner& operator=(const PeriodicHeadSigner&) = delete;
+
+  // Signs once now; used by the thread and at shutdown.
+  void SignNow();
+
+ private:
+  void Run();
+  store::Store& store_;
+  const ledger::Ledger& ledger_;
+  std::chrono::seconds interval_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
 
 // Everything a running program needs, owned in dependency order.
 class Program {

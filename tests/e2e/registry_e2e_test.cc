@@ -1,14 +1,18 @@
 // End to end over a real socket: the forewarn binary initializes a program, serves it, and the
 // CLI registers partners, issues tokens, changes status and exports and verifies the ledger.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -60,8 +64,10 @@ class E2eTest : public ::testing::Test {
   }
 
   // Starts `forewarn serve` on a free port and waits until it prints its URL.
-  void StartServer() {
-    const auto log = dir_.path() / "serve.log";
+  void StartServer(const std::vector<std::string>& extra = {}) {
+    // A fresh log per start, so an earlier server's URL is never read by mistake.
+    const auto log = dir_.path() / ("serve-" + std::to_string(++starts_) + ".log");
+    std::fflush(nullptr);  // the child must not inherit and re-flush our buffered output
     server_pid_ = fork();
     ASSERT_GE(server_pid_, 0);
     if (server_pid_ == 0) {
@@ -69,11 +75,16 @@ class E2eTest : public ::testing::Test {
       FILE* err = std::freopen((dir_.path() / "serve.err").c_str(), "w", stderr);
       (void)out;
       (void)err;
-      execl(FOREWARN_BINARY, FOREWARN_BINARY, "serve", "--data", data_.c_str(), "--listen",
-            "127.0.0.1:0", static_cast<char*>(nullptr));
+      std::vector<std::string> args = {FOREWARN_BINARY, "serve",    "--data",
+                                       data_,           "--listen", "127.0.0.1:0"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      std::vector<char*> argv;
+      for (auto& arg : args) argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      execv(FOREWARN_BINARY, argv.data());
       _exit(127);
     }
-    const std::regex listening("listening on (http://127\\.0\\.0\\.1:[0-9]+)");
+    const std::regex listening("listening on (https?://127\\.0\\.0\\.1:[0-9]+)");
     for (int attempt = 0; attempt < 200 && url_.empty(); ++attempt) {
       std::smatch match;
       const std::string text = ReadFile(log);
@@ -86,9 +97,10 @@ class E2eTest : public ::testing::Test {
     ASSERT_FALSE(url_.empty()) << "server did not start: " << ReadFile(dir_.path() / "serve.err");
   }
 
-  int StopServer() {
+  int StopServer(int signal_number = SIGTERM) {
     if (server_pid_ <= 0) return -1;
-    kill(server_pid_, SIGTERM);
+    kill(server_pid_, signal_number);
+    url_.clear();
     int status = 0;
     waitpid(server_pid_, &status, 0);
     server_pid_ = -1;
@@ -111,6 +123,7 @@ class E2eTest : public ::testing::Test {
   std::string data_ = (dir_.path() / "data").string();
   std::string url_;
   pid_t server_pid_ = -1;
+  int starts_ = 0;
 };
 
 TEST_F(E2eTest, RegistryStoryOverTheCli) {
@@ -249,6 +262,86 @@ TEST_F(E2eTest, DemoSeedOnlyPrintsTheScenario) {
   EXPECT_EQ(countries.size(), 6u);
   // Seeding again into the same directory is refused.
   EXPECT_EQ(Run({"demo", "--data", data_, "--seed-only"}).exit_code, 1);
+}
+
+// kill -9 while partners are being created: after a restart the ledger verifies and every
+// creation the server acknowledged has its ledger entry.
+TEST_F(E2eTest, KillNineDuringAppendsLosesNoCommittedEntry) {
+  auto init = Run({"init", "--data", data_});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  const std::string admin = LastLine(init.out);
+  std::vector<std::string> acknowledged;
+  for (int round = 0; round < 3; ++round) {
+    StartServer();
+    std::mutex mutex;
+    std::atomic<bool> stop{false};
+    const std::string url = url_;
+    std::thread writer([&] {
+      for (int i = 0; i < 2000 && !stop; ++i) {
+        http::ClientRequest request;
+        request.method = "POST";
+        request.url = url + "/api/v1/partners";
+        request.headers = {{"Authorization", "Bearer " + admin}};
+        request.body =
+            json{{"name", fmt::format("P{}-{}", round, i)}, {"country", "DE"}, {"tier", "standard"}}
+                .dump();
+        auto response = http::Fetch(request);
+        if (!response) break;  // the server is gone
+        if (response->status == 201) {
+          std::lock_guard lock(mutex);
+          acknowledged.push_back(json::parse(response->body)["id"]);
+        }
+      }
+    });
+    // Wait (bounded) until some creations were acknowledged in this round, then kill -9.
+    const size_t target = acknowledged.size() + 20;
+    for (int poll = 0; poll < 400; ++poll) {
+      {
+        std::lock_guard lock(mutex);
+        if (acknowledged.size() >= target) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    StopServer(SIGKILL);
+    stop = true;
+    writer.join();
+  }
+  StartServer();
+  const std::string export_file = (dir_.path() / "ledger.json").string();
+  auto exported = Run({"audit", "export", "--out", export_file}, admin);
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  auto verify = Run({"audit", "verify", export_file});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  auto ledger = json::parse(ReadFile(export_file));
+  std::set<std::string> recorded;
+  for (const auto& e : ledger["entries"]) {
+    auto event = json::parse(e["data"].get<std::string>());
+    if (event["type"] == "partner.created") recorded.insert(event["subject"]);
+  }
+  ASSERT_GE(acknowledged.size(), 60u);
+  for (const auto& id : acknowledged) EXPECT_TRUE(recorded.count(id) > 0) << id;
+  auto list = Run({"partner", "list", "--json"}, admin);
+  EXPECT_EQ(json::parse(list.out).size(), recorded.size());
+}
+
+TEST_F(E2eTest, ServesHttpsWithTheGivenCertificate) {
+  const auto cert = dir_.path() / "cert.pem";
+  const auto key = dir_.path() / "key.pem";
+  const std::string openssl =
+      "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -addext "
+      "subjectAltName=IP:127.0.0.1 -days 1 -keyout " +
+      Quote(key.string()) + " -out " + Quote(cert.string()) + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(openssl.c_str()), 0);
+  auto init = Run({"init", "--data", data_});
+  ASSERT_EQ(init.exit_code, 0);
+  const std::string admin = LastLine(init.out);
+  StartServer({"--tls-cert", cert.string(), "--tls-key", key.string()});
+  ASSERT_EQ(url_.rfind("https://", 0), 0u) << url_;
+  auto whoami = Run({"whoami", "--ca-file", cert.string()}, admin);
+  EXPECT_EQ(whoami.exit_code, 0) << whoami.err;
+  auto untrusted = Run({"whoami"}, admin);  // system trust store does not know this cert
+  EXPECT_EQ(untrusted.exit_code, 1);
+  ExpectOneLineError(untrusted);
 }
 
 }  // namespace
