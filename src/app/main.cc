@@ -308,14 +308,16 @@ int Main(int argc, char** argv) {
         std::cout << fmt::format("Demo program seeded in {}\nAdmin token: {}\n", dir,
                                  facts["admin_token"].get<std::string>());
         for (const auto& p : facts["partners"]) {
-          std::cout << fmt::format("  partner {:<22} {:<4} {:<9} token {}\n", Str(p["name"]),
+          std::cout << fmt::format("  partner {:<26} {:<3} {:<9} token {}\n", Str(p["name"]),
                                    Str(p["country"]), Str(p["tier"]), Str(p["token"]));
         }
       }
       if (o.seed_only) return Ok();
       Options serve_options = o;
       serve_options.data_dir = dir;
-      std::cout << "Console and API: use the admin token above as a Bearer token." << std::endl;
+      std::cout << "Try: export FOREWARN_URL=<the URL below> FOREWARN_TOKEN=<admin token>; "
+                   "forewarn partner list"
+                << std::endl;
       return RunServe(serve_options, clock, random);
     };
   });
