@@ -4,10 +4,12 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 namespace forewarn::app {
@@ -52,6 +54,14 @@ Status ApplySetting(const std::string& source, const std::string& key, const nlo
     FW_TRY(SetInt(source, key, value, 1, 86400, config.tree_head_interval_seconds));
   } else if (key == "log_level") {
     FW_ASSIGN_OR_RETURN(config.log_level, string_value());
+    static const std::set<std::string> kLevels = {"trace", "debug",    "info", "warn",
+                                                  "error", "critical", "off"};
+    if (kLevels.count(config.log_level) == 0) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: 'log_level' must be trace, debug, info, warn, error, "
+                              "critical or off",
+                              source));
+    }
   } else {
     return Fail(ErrorCode::kInvalidArgument, fmt::format("{}: unknown setting '{}'", source, key));
   }
@@ -90,9 +100,13 @@ Result<ServeConfig> LoadServeConfig(const std::filesystem::path& data_dir) {
     if (raw == nullptr) continue;
     const std::string text = raw;
     nlohmann::json value = text;
+    static const std::set<std::string> kIntegerKeys = {
+        "threads", "max_body_bytes", "read_timeout_seconds", "tree_head_interval_seconds"};
     int number = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (ec == std::errc{} && ptr == text.data() + text.size()) value = number;
+    if (kIntegerKeys.count(key) > 0 && ec == std::errc{} && ptr == text.data() + text.size()) {
+      value = number;
+    }
     FW_TRY(ApplySetting(variable, key, value, config));
   }
   return config;
@@ -156,20 +170,12 @@ void PeriodicHeadSigner::Run() {
   }
 }
 
-Result<std::string> Program::Init(const std::filesystem::path& data_dir,
-                                  const std::string& program_name, crypto::Random& random,
-                                  const Clock& clock) {
-  std::error_code ec;
-  if (std::filesystem::exists(data_dir / kDatabaseFile, ec) ||
-      std::filesystem::exists(data_dir / "signing.key", ec)) {
-    return Fail(ErrorCode::kConflict, fmt::format("{} already holds a program", data_dir.string()));
-  }
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) {
-    return Fail(ErrorCode::kUnavailable,
-                fmt::format("cannot create {}: {}", data_dir.string(), ec.message()));
-  }
-  ::chmod(data_dir.c_str(), 0700);
+namespace {
+
+// Creates the program's files in `data_dir`; the caller removes them if this fails.
+Result<std::string> CreateProgramFiles(const std::filesystem::path& data_dir,
+                                       const std::string& program_name, crypto::Random& random,
+                                       const Clock& clock) {
   auto keys = crypto::GenerateProgramKeys(random);
   FW_TRY(crypto::SaveProgramKeys(keys, data_dir));
   FW_ASSIGN_OR_RETURN(auto store, store::OpenSqlite(data_dir / kDatabaseFile));
@@ -178,6 +184,56 @@ Result<std::string> Program::Init(const std::filesystem::path& data_dir,
   registry::Registry registry(*store, ledger, clock, random, keys.program_secret);
   FW_ASSIGN_OR_RETURN(auto issued, registry.InitializeProgram(program_name));
   return issued.token;
+}
+
+bool IsValidUtf8(const std::string& text) {
+  try {
+    (void)nlohmann::json(text).dump();  // the strict handler throws on invalid UTF-8
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
+}
+
+Status CheckProgramName(const std::string& name) {
+  const bool printable = std::all_of(name.begin(), name.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+  });
+  if (name.empty() || name.size() > 200 || !printable || !IsValidUtf8(name)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "program name must be 1-200 bytes of printable UTF-8 text");
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<std::string> Program::Init(const std::filesystem::path& data_dir,
+                                  const std::string& program_name, crypto::Random& random,
+                                  const Clock& clock) {
+  FW_TRY(CheckProgramName(program_name));
+  std::error_code ec;
+  if (std::filesystem::exists(data_dir / kDatabaseFile, ec) ||
+      std::filesystem::exists(data_dir / "signing.key", ec)) {
+    return Fail(ErrorCode::kConflict, fmt::format("{} already holds a program", data_dir.string()));
+  }
+  const bool created_dir = !std::filesystem::exists(data_dir, ec);
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    return Fail(ErrorCode::kUnavailable,
+                fmt::format("cannot create {}: {}", data_dir.string(), ec.message()));
+  }
+  if (created_dir) ::chmod(data_dir.c_str(), 0700);
+  auto token = CreateProgramFiles(data_dir, program_name, random, clock);
+  if (!token) {
+    // Leave nothing half-made behind: a retry must find an empty place.
+    for (const char* name : {"forewarn.db", "forewarn.db-wal", "forewarn.db-shm", "signing.key",
+                             "signing.pub", "box.key", "box.pub", "program.secret"}) {
+      std::filesystem::remove(data_dir / name, ec);
+    }
+    if (created_dir) std::filesystem::remove(data_dir, ec);
+  }
+  return token;
 }
 
 Result<std::unique_ptr<Program>> Program::Open(const std::filesystem::path& data_dir,
@@ -190,6 +246,16 @@ Result<std::unique_ptr<Program>> Program::Open(const std::filesystem::path& data
   auto program = std::unique_ptr<Program>(new Program());
   FW_ASSIGN_OR_RETURN(program->keys_, crypto::LoadProgramKeys(data_dir));
   FW_ASSIGN_OR_RETURN(program->store_, store::OpenSqlite(data_dir / kDatabaseFile));
+  {
+    FW_ASSIGN_OR_RETURN(auto tx, program->store_->Begin(store::TxMode::kRead));
+    FW_ASSIGN_OR_RETURN(auto name, tx->GetSetting("program.name"));
+    if (!name) {
+      return Fail(ErrorCode::kFailedPrecondition,
+                  fmt::format("{} holds an incomplete program (init did not finish); remove it "
+                              "and run init again",
+                              data_dir.string()));
+    }
+  }
   program->ledger_ = std::make_unique<ledger::Ledger>(program->keys_.signing, clock);
   program->registry_ = std::make_unique<registry::Registry>(
       *program->store_, *program->ledger_, clock, random, program->keys_.program_secret);

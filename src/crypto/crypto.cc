@@ -10,7 +10,7 @@
 #include <array>
 #include <cstring>
 #include <fstream>
-#include <sstream>
+#include <iterator>
 
 namespace forewarn::crypto {
 namespace {
@@ -163,6 +163,11 @@ Result<std::string> FromBase64Url(std::string_view text) {
   return DecodeBase64(text, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+void Wipe(std::string& secret) {
+  if (!secret.empty()) sodium_memzero(secret.data(), secret.size());
+  secret.clear();
+}
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   if (a.empty()) return true;
@@ -273,16 +278,18 @@ constexpr const char* kKeyFiles[] = {"signing.key", "signing.pub", "box.key", "b
 
 // Writes base64 text to a new file with the given mode; never overwrites.
 Status WriteKeyFile(const std::filesystem::path& path, std::string_view raw, mode_t mode) {
-  const std::string text = Base64(raw) + "\n";
+  std::string text = Base64(raw) + "\n";
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) {
     return Fail(errno == EEXIST ? ErrorCode::kConflict : ErrorCode::kUnavailable,
                 fmt::format("cannot create key file {}: {}", path.string(), std::strerror(errno)));
   }
   const ssize_t written = ::write(fd, text.data(), text.size());
+  const bool expected_size = written == static_cast<ssize_t>(text.size());
+  Wipe(text);
   const bool synced = ::fsync(fd) == 0;
   ::close(fd);
-  if (written != static_cast<ssize_t>(text.size()) || !synced) {
+  if (!expected_size || !synced) {
     return Fail(ErrorCode::kUnavailable, fmt::format("cannot write key file {}", path.string()));
   }
   return Ok();
@@ -299,11 +306,10 @@ Result<std::string> ReadKeyFile(const std::filesystem::path& path, size_t expect
                 fmt::format("key file {} is readable by others; chmod 600 it", path.string()));
   }
   std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string text = buffer.str();
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   auto raw = FromBase64(text);
+  Wipe(text);
   if (!raw || raw->size() != expected_size) {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("key file {} is malformed", path.string()));

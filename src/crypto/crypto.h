@@ -81,6 +81,10 @@ std::string Base64Url(std::string_view raw);  // URL-safe alphabet, unpadded
 [[nodiscard]] Result<std::string> FromBase64(std::string_view text);
 [[nodiscard]] Result<std::string> FromBase64Url(std::string_view text);
 
+// Overwrites the string's bytes with zeros (sodium_memzero) and clears it. For transient
+// copies of secrets (token text, key file contents) that must not linger in memory.
+void Wipe(std::string& secret);
+
 // Equality of two byte strings in time independent of their contents (lengths may leak).
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 

@@ -83,7 +83,8 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 Response JsonResponse(int status, const json& body) {
   Response response;
   response.status = status;
-  response.body = body.dump();
+  // Error messages echo request bytes; invalid UTF-8 is replaced rather than thrown on.
+  response.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   response.body.push_back('\n');
   return response;
 }
@@ -462,19 +463,13 @@ struct Api::Impl {
       return Fail(ErrorCode::kInvalidArgument, "field 'reason' (a string) is required");
     }
     const std::string& id = call.path_params["id"];
-    if (action == "reinstate" || action == "activate") {
-      // Name the step the caller asked for, so "reinstate" on an applicant is refused.
-      FW_ASSIGN_OR_RETURN(auto current, ctx.registry.GetPartner(call.principal, id));
-      const PartnerStatus expected =
-          action == "reinstate" ? PartnerStatus::kSuspended : PartnerStatus::kApplicant;
-      if (current.status != expected) {
-        return Fail(ErrorCode::kFailedPrecondition,
-                    fmt::format("cannot {} partner {}: it is {}, not {}", action, id,
-                                ToString(current.status), ToString(expected)));
-      }
-    }
-    FW_ASSIGN_OR_RETURN(auto partner, ctx.registry.ChangeStatus(call.principal, id, to,
-                                                                body["reason"].get<std::string>()));
+    // "reinstate" and "activate" both lead to active; each names the state it starts from.
+    std::optional<PartnerStatus> expected_from;
+    if (action == "reinstate") expected_from = PartnerStatus::kSuspended;
+    if (action == "activate") expected_from = PartnerStatus::kApplicant;
+    FW_ASSIGN_OR_RETURN(
+        auto partner, ctx.registry.ChangeStatus(call.principal, id, to,
+                                                body["reason"].get<std::string>(), expected_from));
     return JsonResponse(200, ToJson(partner));
   }
 
@@ -594,10 +589,12 @@ struct Api::Impl {
     if (!principal.IsPartner()) return false;
     const json event = json::parse(leaf.data, nullptr, false);
     if (!event.is_object()) return false;
-    const auto subject = event.value("subject", "");
-    const auto& details = event.value("details", json::object());
-    return subject == principal.partner_id ||
-           (details.is_object() && details.value("partner", "") == principal.partner_id);
+    const auto is_partner = [&](const json& value) {
+      return value.is_string() && value.get<std::string>() == principal.partner_id;
+    };
+    if (event.contains("subject") && is_partner(event["subject"])) return true;
+    return event.contains("details") && event["details"].is_object() &&
+           event["details"].contains("partner") && is_partner(event["details"]["partner"]);
   }
 
   Result<Response> ConsistencyProof(Call& call) {
@@ -616,10 +613,14 @@ struct Api::Impl {
 
   Result<Response> LedgerExport(Call& call) {
     FW_TRY(Authorize(call.principal, Action::kLedgerRead));
-    FW_ASSIGN_OR_RETURN(auto tx, ctx.store.Begin(store::TxMode::kWrite));
-    FW_TRY(ctx.ledger.SignHead(*tx));  // the export always ends with a head over everything
+    {
+      // Sign in a short write transaction so the (long) export does not hold the writer lock.
+      FW_ASSIGN_OR_RETURN(auto tx, ctx.store.Begin(store::TxMode::kWrite));
+      FW_TRY(ctx.ledger.SignHead(*tx));
+      FW_TRY(tx->Commit());
+    }
+    FW_ASSIGN_OR_RETURN(auto tx, ctx.store.Begin(store::TxMode::kRead));
     FW_ASSIGN_OR_RETURN(auto exported, ctx.ledger.Export(*tx));
-    FW_TRY(tx->Commit());
     return JsonResponse(200, exported);
   }
 

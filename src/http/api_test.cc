@@ -119,6 +119,16 @@ TEST_F(ApiTest, MissingOrBadTokensAre401WithJson) {
   }
 }
 
+TEST_F(ApiTest, InvalidUtf8InEchoedInputIsAClientErrorNotA500) {
+  auto path = Call("GET", "/api/v1/partners/%FF%FE", admin_);
+  EXPECT_EQ(path.status, 404) << path.body;
+  EXPECT_FALSE(json::parse(path.body, nullptr, false).is_discarded());
+  auto query = Call("GET", "/api/v1/partners?%FF=1", admin_);
+  EXPECT_EQ(query.status, 400) << query.body;
+  auto unknown = Call("GET", "/%FF", "");
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+}
+
 TEST_F(ApiTest, UnknownRoutesAndMethods) {
   EXPECT_EQ(Call("GET", "/api/v1/nothing", admin_).status, 404);
   EXPECT_EQ(Call("DELETE", "/api/v1/partners", admin_).status, 405);

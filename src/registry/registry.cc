@@ -55,25 +55,21 @@ void ApplyFields(const PartnerFields& fields, Partner& p) {
   if (fields.webhook_url) p.webhook_url = *fields.webhook_url;
 }
 
-// Names of the fields an update touches, for the ledger record.
-json ChangedFieldNames(const PartnerFields& f) {
-  json names = json::array();
-  const std::pair<bool, const char*> all[] = {
-      {f.name.has_value(), "name"},
-      {f.country.has_value(), "country"},
-      {f.tier.has_value(), "tier"},
-      {f.labels.has_value(), "labels"},
-      {f.contract.has_value(), "contract"},
-      {f.nda.has_value(), "nda"},
-      {f.contacts.has_value(), "contacts"},
-      {f.x25519_public_key.has_value(), "x25519_public_key"},
-      {f.ed25519_public_key.has_value(), "ed25519_public_key"},
-      {f.webhook_url.has_value(), "webhook_url"},
-  };
-  for (const auto& [set, name] : all) {
-    if (set) names.push_back(name);
-  }
-  return names;
+// The fields an update touches with their new values, for the ledger record. Contacts are
+// personal data, so only their number is recorded.
+json ChangedFields(const PartnerFields& f, const Partner& p) {
+  json changed = json::object();
+  if (f.name) changed["name"] = p.name;
+  if (f.country) changed["country"] = p.country;
+  if (f.tier) changed["tier"] = p.tier;
+  if (f.labels) changed["labels"] = p.labels;
+  if (f.contract) changed["contract"] = p.contract ? json(p.contract->version) : json(nullptr);
+  if (f.nda) changed["nda"] = p.nda ? json(p.nda->version) : json(nullptr);
+  if (f.contacts) changed["contacts"] = p.contacts.size();
+  if (f.x25519_public_key) changed["x25519_public_key"] = p.x25519_public_key;
+  if (f.ed25519_public_key) changed["ed25519_public_key"] = p.ed25519_public_key;
+  if (f.webhook_url) changed["webhook_url"] = p.webhook_url;
+  return changed;
 }
 
 Status CheckTierExists(store::Transaction& tx, const std::string& tier) {
@@ -140,6 +136,10 @@ Result<IssuedToken> Registry::InitializeProgram(std::string_view program_name) {
 
 Result<Principal> Registry::Authenticate(std::string_view token_text) const {
   FW_ASSIGN_OR_RETURN(auto parsed, ParseTokenText(token_text));
+  struct WipeOnExit {
+    std::string& secret;
+    ~WipeOnExit() { crypto::Wipe(secret); }
+  } wipe{parsed.second};
   const auto& [token_id, secret] = parsed;
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
   FW_ASSIGN_OR_RETURN(auto record, tx->FindToken(token_id));
@@ -155,8 +155,7 @@ Result<Principal> Registry::Authenticate(std::string_view token_text) const {
   }
   if (record->role == Role::kPartner) {
     FW_ASSIGN_OR_RETURN(auto partner, tx->FindPartner(record->partner_id));
-    if (!partner || (partner->status != PartnerStatus::kActive &&
-                     partner->status != PartnerStatus::kApplicant)) {
+    if (!partner || partner->status != PartnerStatus::kActive) {
       return Fail(ErrorCode::kUnauthenticated, "token's partner is not active");
     }
   }
@@ -236,19 +235,25 @@ Result<Partner> Registry::UpdatePartner(const Principal& caller, const std::stri
   FW_TRY(ledger_.Append(*tx, {.type = "partner.updated",
                               .actor = caller.Actor(),
                               .subject = p.id,
-                              .details = {{"fields", ChangedFieldNames(fields)}}}));
+                              .details = {{"changed", ChangedFields(fields, p)}}}));
   FW_TRY(tx->Commit());
   return p;
 }
 
 Result<Partner> Registry::ChangeStatus(const Principal& caller, const std::string& id,
-                                       PartnerStatus to, const std::string& reason) {
+                                       PartnerStatus to, const std::string& reason,
+                                       std::optional<PartnerStatus> expected_from) {
   FW_TRY(Authorize(caller, Action::kPartnerStatus));
   FW_TRY(CheckReason(reason));
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kWrite));
   FW_ASSIGN_OR_RETURN(auto found, tx->FindPartner(id));
   if (!found) return PartnerNotFound(id);
   Partner p = *found;
+  if (expected_from && p.status != *expected_from) {
+    return Fail(
+        ErrorCode::kFailedPrecondition,
+        fmt::format("partner {} is {}, not {}", id, ToString(p.status), ToString(*expected_from)));
+  }
   FW_TRY(CheckTransition(p.status, to));
   const PartnerStatus from = p.status;
   const TimePoint now = clock_.Now();
@@ -304,7 +309,9 @@ Result<IssuedToken> Registry::IssueToken(store::Transaction& tx, const std::stri
     return Fail(ErrorCode::kInvalidArgument, "only partner tokens name a partner");
   }
   const std::string id_hex = crypto::Hex(crypto::RandomBytes(random_, kTokenIdHexLength / 2));
-  std::string secret = crypto::Base64Url(crypto::RandomBytes(random_, kTokenSecretBytes));
+  std::string secret_bytes = crypto::RandomBytes(random_, kTokenSecretBytes);
+  std::string secret = crypto::Base64Url(secret_bytes);
+  crypto::Wipe(secret_bytes);
   IssuedToken issued;
   issued.record.id = "tok_" + id_hex;
   issued.record.secret_hash = HashSecret(secret);
@@ -317,7 +324,7 @@ Result<IssuedToken> Registry::IssueToken(store::Transaction& tx, const std::stri
   if (!lifetime && request.role == Role::kPartner) lifetime = kDefaultPartnerTokenLifetime;
   if (lifetime) issued.record.expires_at = issued.record.created_at + *lifetime;
   issued.token = std::string(kTokenPrefix) + id_hex + "_" + secret;
-  std::fill(secret.begin(), secret.end(), '\0');
+  crypto::Wipe(secret);
 
   FW_TRY(tx.InsertToken(issued.record));
   json details = {{"role", ToString(request.role)}, {"name", issued.record.name}};

@@ -72,8 +72,8 @@ class Registry {
 
   // Resolves "Bearer <token>" text (or the bare token) to a principal: the token must exist,
   // match in constant time, be unexpired and unrevoked, and a partner token's partner must be
-  // applicant or active. Any failure is kUnauthenticated with a message that reveals nothing
-  // about other tokens.
+  // active (an applicant's token starts working when the applicant is activated). Any failure is
+  // kUnauthenticated with a message that reveals nothing about other tokens.
   [[nodiscard]] Result<Principal> Authenticate(std::string_view token_text) const;
 
   // --- partners ---
@@ -85,8 +85,11 @@ class Registry {
                                               const PartnerFields& fields);
   // Moves the partner along its lifecycle; `reason` is required (1..1000 bytes). Suspension
   // and removal revoke every token of the partner in the same transaction.
+  // If `expected_from` is set, the partner must currently be in that state (checked in the
+  // same transaction), else kFailedPrecondition.
   [[nodiscard]] Result<Partner> ChangeStatus(const Principal& caller, const std::string& id,
-                                             PartnerStatus to, const std::string& reason);
+                                             PartnerStatus to, const std::string& reason,
+                                             std::optional<PartnerStatus> expected_from = {});
   [[nodiscard]] Result<std::vector<StatusChange>> StatusHistory(const Principal& caller,
                                                                 const std::string& id) const;
 

@@ -123,6 +123,27 @@ TEST_F(RegistryTest, SuspensionRevokesTokensAtOnceAndReinstatementDoesNotRestore
   EXPECT_EQ(history[0].actor, admin_.Actor());
 }
 
+TEST_F(RegistryTest, ApplicantTokensWorkOnlyOnceActivated) {
+  PartnerFields fields = Fields("Applicant");
+  fields.status = PartnerStatus::kApplicant;
+  auto partner = registry_.AddPartner(admin_, fields).value();
+  auto issued =
+      registry_.CreateToken(admin_, {.role = Role::kPartner, .partner_id = partner.id}).value();
+  EXPECT_EQ(registry_.Authenticate(issued.token).error().code, ErrorCode::kUnauthenticated);
+  // The expected starting state is checked in the same transaction as the change.
+  EXPECT_EQ(registry_
+                .ChangeStatus(admin_, partner.id, PartnerStatus::kActive, "vetted",
+                              PartnerStatus::kSuspended)
+                .error()
+                .code,
+            ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(registry_
+                  .ChangeStatus(admin_, partner.id, PartnerStatus::kActive, "vetted",
+                                PartnerStatus::kApplicant)
+                  .has_value());
+  EXPECT_TRUE(registry_.Authenticate(issued.token).has_value());
+}
+
 TEST_F(RegistryTest, IllegalTransitionsAndMissingReasonsChangeNothing) {
   auto partner = registry_.AddPartner(admin_, Fields("Contoso")).value();
   const uint64_t before = LedgerSize();

@@ -246,6 +246,11 @@ TEST_F(E2eTest, LocalCommandsAndUsageErrors) {
   EXPECT_EQ(unreachable.exit_code, 1);
   ExpectOneLineError(unreachable);
   EXPECT_EQ(Run({"serve", "--data", (dir_.path() / "nothing").string()}).exit_code, 1);
+  // A refused init leaves nothing behind, so a corrected retry succeeds.
+  auto bad_name = Run({"init", "--data", data_, "--name", "bad\xff name"});
+  EXPECT_EQ(bad_name.exit_code, 2);
+  ExpectOneLineError(bad_name);
+  EXPECT_EQ(Run({"init", "--data", data_}).exit_code, 0);
 }
 
 TEST_F(E2eTest, DemoSeedOnlyPrintsTheScenario) {

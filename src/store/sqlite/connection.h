@@ -69,6 +69,8 @@ class Connection {
   [[nodiscard]] Result<Statement> Prepare(std::string_view sql);
   // Runs a query returning one integer (PRAGMA user_version, SELECT 1).
   [[nodiscard]] Result<int> QueryInt(std::string_view sql);
+  // True while a transaction is open on this connection.
+  bool InTransaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int Changes() const { return sqlite3_changes(db_.get()); }
 

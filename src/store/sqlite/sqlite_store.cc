@@ -535,6 +535,9 @@ class SqliteStore final : public Store {
   }
 
   void Release(std::unique_ptr<Connection> connection) {
+    // A connection whose ROLLBACK failed still holds its transaction (and maybe the write
+    // lock); close it instead of handing it to the next caller.
+    if (connection->InTransaction()) return;
     std::lock_guard lock(pool_mutex_);
     if (idle_.size() < kMaxIdle) idle_.push_back(std::move(connection));
   }
