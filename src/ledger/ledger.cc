@@ -49,26 +49,6 @@ class StoreNodeReader final : public NodeReader {
   store::Transaction& tx_;
 };
 
-// Remembers the nodes read during one append: the left siblings NodesCompletedByAppend needs
-// are among the perfect subtrees RootHash has just read, so each is fetched from the store once.
-class MemoizingReader final : public NodeReader {
- public:
-  explicit MemoizingReader(NodeReader& inner) : inner_(inner) {}
-
-  Result<std::string> Node(int level, uint64_t index) override {
-    for (const NodeWrite& seen : seen_) {
-      if (seen.level == level && seen.index == index) return seen.hash;
-    }
-    FW_ASSIGN_OR_RETURN(std::string hash, inner_.Node(level, index));
-    seen_.push_back(NodeWrite{level, index, hash});
-    return hash;
-  }
-
- private:
-  NodeReader& inner_;
-  std::vector<NodeWrite> seen_;  // at most ~2·64 entries, so a linear scan is cheapest
-};
-
 // The canonical leaf: compact JSON with sorted keys (nlohmann objects are ordered maps).
 // Strings must be valid UTF-8; they are written as is (ensure_ascii off).
 Result<std::string> LeafJson(const Event& event, uint64_t index, std::string_view prev_root,
@@ -314,6 +294,29 @@ void VerifyExportInto(const json& exported, const std::optional<std::string>& gi
 Ledger::Ledger(const crypto::SigningKeyPair& signing_key, const Clock& clock)
     : signing_key_(signing_key), clock_(clock) {}
 
+Result<std::vector<std::pair<int, std::string>>> Ledger::EdgeFor(
+    store::Transaction& tx, const std::optional<store::LedgerLeaf>& last) const {
+  const uint64_t size = last ? last->index + 1 : 0;
+  {
+    std::lock_guard lock(edge_mutex_);
+    if (edge_ && edge_->size == size && (!last || edge_->last_leaf_hash == last->leaf_hash)) {
+      return edge_->nodes;
+    }
+  }
+  // Cold start or another writer's tree: read the O(log n) perfect subtrees from the store.
+  StoreNodeReader reader(tx);
+  std::vector<std::pair<int, std::string>> nodes;
+  uint64_t offset = 0;
+  for (int level = 63; level >= 0; --level) {
+    const uint64_t width = uint64_t{1} << level;
+    if ((size & width) == 0) continue;
+    FW_ASSIGN_OR_RETURN(std::string hash, reader.Node(level, offset >> level));
+    nodes.emplace_back(level, std::move(hash));
+    offset += width;
+  }
+  return nodes;
+}
+
 Result<AppendResult> Ledger::Append(store::Transaction& tx, const Event& event) const {
   if (event.type.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "ledger append: event type is empty");
@@ -323,17 +326,35 @@ Result<AppendResult> Ledger::Append(store::Transaction& tx, const Event& event) 
         ErrorCode::kInvalidArgument,
         fmt::format("ledger append: details of event {} must be a JSON object", event.type));
   }
-  FW_ASSIGN_OR_RETURN(const uint64_t index, tx.LedgerSize());
-  StoreNodeReader store_reader(tx);
-  MemoizingReader reader(store_reader);
-  FW_ASSIGN_OR_RETURN(const std::string prev_root, RootHash(index, reader));
+  FW_ASSIGN_OR_RETURN(const auto last, tx.LastLedgerLeaf());
+  const uint64_t index = last ? last->index + 1 : 0;
+  FW_ASSIGN_OR_RETURN(auto edge, EdgeFor(tx, last));
+  // The root of [0, index) folds the right edge from its smallest subtree leftwards (RFC 9162
+  // MTH splits at the largest power of two, which is the leftmost perfect subtree).
+  std::string prev_root = EmptyRoot();
+  if (!edge.empty()) {
+    prev_root = edge.back().second;
+    for (size_t i = edge.size() - 1; i-- > 0;) prev_root = NodeHash(edge[i].second, prev_root);
+  }
   FW_ASSIGN_OR_RETURN(std::string data, LeafJson(event, index, prev_root, clock_.Now()));
   std::string leaf_hash = LeafHash(data);
-  FW_ASSIGN_OR_RETURN(const std::vector<NodeWrite> writes,
-                      NodesCompletedByAppend(index, leaf_hash, reader));
+  // Appending completes the new leaf's node and every subtree it closes on the right edge.
+  std::vector<NodeWrite> writes = {NodeWrite{0, index, leaf_hash}};
+  edge.emplace_back(0, leaf_hash);
+  while (edge.size() >= 2 && edge[edge.size() - 2].first == edge.back().first) {
+    const int level = edge.back().first + 1;
+    std::string parent = NodeHash(edge[edge.size() - 2].second, edge.back().second);
+    edge.pop_back();
+    edge.back() = {level, parent};
+    writes.push_back(NodeWrite{level, index >> level, std::move(parent)});
+  }
   FW_TRY(tx.AppendLedgerLeaf(store::LedgerLeaf{index, std::move(data), leaf_hash}));
   for (const NodeWrite& write : writes) {
     FW_TRY(tx.PutLedgerNode(write.level, write.index, write.hash));
+  }
+  {
+    std::lock_guard lock(edge_mutex_);
+    edge_ = RightEdge{index + 1, leaf_hash, std::move(edge)};
   }
   return AppendResult{index, std::move(leaf_hash)};
 }

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -88,8 +89,22 @@ class Ledger {
   [[nodiscard]] Result<nlohmann::json> Export(store::Transaction& tx) const;
 
  private:
+  // The right edge of the tree: roots of the perfect subtrees that make up [0, size), largest
+  // first, as (level, hash). Valid for the tree whose last leaf has `last_leaf_hash`; since
+  // every leaf commits to the root before it, a matching last leaf proves the whole tree
+  // matches, and a rolled-back append simply misses.
+  struct RightEdge {
+    uint64_t size = 0;
+    std::string last_leaf_hash;
+    std::vector<std::pair<int, std::string>> nodes;
+  };
+  [[nodiscard]] Result<std::vector<std::pair<int, std::string>>> EdgeFor(
+      store::Transaction& tx, const std::optional<store::LedgerLeaf>& last) const;
+
   const crypto::SigningKeyPair& signing_key_;
   const Clock& clock_;
+  mutable std::mutex edge_mutex_;
+  mutable std::optional<RightEdge> edge_;  // guarded by edge_mutex_
 };
 
 // The exact bytes a tree head signature covers: ASCII text of four lines,

@@ -340,11 +340,40 @@ TEST_F(LedgerTest, MissingNodeIsInternal) {
   ASSERT_NO_FATAL_FAILURE(AppendEvents(3));
   ASSERT_NO_FATAL_FAILURE(
       RawSql(h_.db_path(), "DELETE FROM ledger_nodes WHERE level = 1 AND idx = 0"));
-  Result<AppendResult> appended = h_.AppendCommitted(MakeEvent(3));
+  // A ledger that did not append this tree itself (e.g. after a restart) reads the right edge
+  // from the store and finds the gap.
+  Ledger restarted(h_.keys(), h_.clock());
+  auto tx = h_.Write();
+  Result<AppendResult> appended = restarted.Append(*tx, MakeEvent(3));
   ASSERT_FALSE(appended.has_value());
   EXPECT_EQ(appended.error().code, ErrorCode::kInternal);
   EXPECT_NE(appended.error().message.find("ledger node missing"), std::string::npos);
+  tx.reset();
   EXPECT_EQ(h_.ledger().RootAt(*h_.Read(), 3).error().code, ErrorCode::kInternal);
+}
+
+// The cached right edge and the one read from the store give the same tree, including after a
+// rolled-back append and when two Ledger objects take turns on one store.
+TEST_F(LedgerTest, CachedRightEdgeMatchesTheStore) {
+  Ledger other(h_.keys(), h_.clock());
+  for (uint64_t i = 0; i < 40; ++i) {
+    const Ledger& writer = (i % 7 == 3) ? other : h_.ledger();
+    if (i % 5 == 2) {
+      auto tx = h_.Write();
+      ASSERT_TRUE(writer.Append(*tx, MakeEvent(1000 + i)).has_value());
+    }  // rolled back
+    auto tx = h_.Write();
+    auto appended = writer.Append(*tx, MakeEvent(i));
+    ASSERT_TRUE(appended.has_value()) << appended.error().message;
+    ASSERT_TRUE(tx->Commit().has_value());
+    auto read = h_.Read();
+    auto leaf = read->ListLedgerLeaves(appended->index, appended->index + 1).value();
+    ASSERT_EQ(leaf.size(), 1U);
+    ASSERT_EQ(mirror_.Append(leaf[0].data), appended->index);
+    ASSERT_EQ(h_.ledger().RootAt(*read, mirror_.size()).value(),
+              RootHash(mirror_.size(), mirror_).value());
+  }
+  EXPECT_TRUE(VerifyExport(h_.ExportNow()).intact);
 }
 
 // --- export and verification ---

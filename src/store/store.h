@@ -107,6 +107,8 @@ class Transaction {
   [[nodiscard]] virtual Result<uint64_t> LedgerSize() = 0;
   // kConflict unless leaf.index == LedgerSize() (appends are strictly sequential).
   [[nodiscard]] virtual Status AppendLedgerLeaf(const LedgerLeaf& leaf) = 0;
+  // The leaf with the highest index, or nullopt for an empty log.
+  [[nodiscard]] virtual Result<std::optional<LedgerLeaf>> LastLedgerLeaf() = 0;
   // Leaves with start <= index < end, in order.
   [[nodiscard]] virtual Result<std::vector<LedgerLeaf>> ListLedgerLeaves(uint64_t start,
                                                                          uint64_t end) = 0;

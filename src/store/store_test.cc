@@ -207,6 +207,7 @@ TEST_P(StoreTest, TokensStoreHashesAndRevoke) {
 TEST_P(StoreTest, LedgerAppendsAreSequential) {
   auto tx = Write();
   EXPECT_EQ(tx->LedgerSize().value(), 0u);
+  EXPECT_FALSE(tx->LastLedgerLeaf().value().has_value());
   ASSERT_TRUE(tx->AppendLedgerLeaf({0, "{\"a\":1}", std::string(32, 'h')}).has_value());
   ASSERT_TRUE(tx->AppendLedgerLeaf({1, "{\"a\":2}", std::string(32, 'i')}).has_value());
   EXPECT_EQ(tx->AppendLedgerLeaf({3, "{}", std::string(32, 'j')}).error().code,
@@ -219,6 +220,10 @@ TEST_P(StoreTest, LedgerAppendsAreSequential) {
 
   auto read = Read();
   EXPECT_EQ(read->LedgerSize().value(), 2u);
+  auto last = read->LastLedgerLeaf().value();
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->index, 1u);
+  EXPECT_EQ(last->leaf_hash, std::string(32, 'i'));
   auto leaves = read->ListLedgerLeaves(1, 10).value();
   ASSERT_EQ(leaves.size(), 1u);
   EXPECT_EQ(leaves[0].data, "{\"a\":2}");

@@ -369,6 +369,14 @@ class SqliteTransaction final : public Transaction {
         .Run();
   }
 
+  Result<std::optional<LedgerLeaf>> LastLedgerLeaf() override {
+    FW_ASSIGN_OR_RETURN(
+        auto s, Prepare("SELECT idx, leaf_hash FROM ledger_leaves ORDER BY idx DESC LIMIT 1"));
+    FW_ASSIGN_OR_RETURN(auto step, s.Step());
+    if (step == StepResult::kDone) return std::optional<LedgerLeaf>();
+    return std::optional<LedgerLeaf>(LedgerLeaf{static_cast<uint64_t>(s.Int(0)), {}, s.Blob(1)});
+  }
+
   Result<std::vector<LedgerLeaf>> ListLedgerLeaves(uint64_t start, uint64_t end) override {
     FW_ASSIGN_OR_RETURN(auto s, Prepare("SELECT idx, data, leaf_hash FROM ledger_leaves "
                                         "WHERE idx >= ? AND idx < ? ORDER BY idx"));
