@@ -7,16 +7,10 @@
 namespace forewarn::app {
 namespace {
 
+// The server's error code name back to an ErrorCode; the transport's own names (413, 400 on
+// malformed HTTP, 405) are bad input.
 ErrorCode CodeFromName(std::string_view name, int status) {
-  if (name == "invalid_argument" || name == "bad_request" || name == "payload_too_large") {
-    return ErrorCode::kInvalidArgument;
-  }
-  if (name == "not_found") return ErrorCode::kNotFound;
-  if (name == "unauthenticated") return ErrorCode::kUnauthenticated;
-  if (name == "permission_denied") return ErrorCode::kPermissionDenied;
-  if (name == "conflict") return ErrorCode::kConflict;
-  if (name == "failed_precondition") return ErrorCode::kFailedPrecondition;
-  if (name == "unavailable") return ErrorCode::kUnavailable;
+  if (auto code = ErrorCodeFromName(name)) return *code;
   return status >= 500 ? ErrorCode::kInternal : ErrorCode::kInvalidArgument;
 }
 

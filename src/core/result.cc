@@ -24,4 +24,14 @@ std::string_view ErrorCodeName(ErrorCode code) {
   return "internal";
 }
 
+std::optional<ErrorCode> ErrorCodeFromName(std::string_view name) {
+  for (ErrorCode code :
+       {ErrorCode::kInvalidArgument, ErrorCode::kNotFound, ErrorCode::kUnauthenticated,
+        ErrorCode::kPermissionDenied, ErrorCode::kConflict, ErrorCode::kFailedPrecondition,
+        ErrorCode::kUnavailable, ErrorCode::kInternal}) {
+    if (ErrorCodeName(code) == name) return code;
+  }
+  return std::nullopt;
+}
+
 }  // namespace forewarn

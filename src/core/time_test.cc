@@ -37,6 +37,16 @@ TEST(TimeTest, MicrosRoundTrip) {
   EXPECT_EQ(FromUnixMicros(ToUnixMicros(t)), t);
 }
 
+TEST(ErrorCodeTest, NamesRoundTrip) {
+  for (ErrorCode code :
+       {ErrorCode::kInvalidArgument, ErrorCode::kNotFound, ErrorCode::kUnauthenticated,
+        ErrorCode::kPermissionDenied, ErrorCode::kConflict, ErrorCode::kFailedPrecondition,
+        ErrorCode::kUnavailable, ErrorCode::kInternal}) {
+    EXPECT_EQ(ErrorCodeFromName(ErrorCodeName(code)), code);
+  }
+  EXPECT_FALSE(ErrorCodeFromName("payload_too_large").has_value());
+}
+
 TEST(DurationTest, ParsesUnits) {
   EXPECT_EQ(ParseDuration("90d").value(), std::chrono::hours{90 * 24});
   EXPECT_EQ(ParseDuration("24h").value(), std::chrono::hours{24});

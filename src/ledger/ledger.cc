@@ -294,27 +294,18 @@ void VerifyExportInto(const json& exported, const std::optional<std::string>& gi
 Ledger::Ledger(const crypto::SigningKeyPair& signing_key, const Clock& clock)
     : signing_key_(signing_key), clock_(clock) {}
 
-Result<std::vector<std::pair<int, std::string>>> Ledger::EdgeFor(
-    store::Transaction& tx, const std::optional<store::LedgerLeaf>& last) const {
+Result<RightEdge> Ledger::EdgeFor(store::Transaction& tx,
+                                  const std::optional<store::LedgerLeaf>& last) const {
   const uint64_t size = last ? last->index + 1 : 0;
   {
     std::lock_guard lock(edge_mutex_);
-    if (edge_ && edge_->size == size && (!last || edge_->last_leaf_hash == last->leaf_hash)) {
-      return edge_->nodes;
+    if (edge_ && edge_->edge.size == size && (!last || edge_->last_leaf_hash == last->leaf_hash)) {
+      return edge_->edge;
     }
   }
-  // Cold start or another writer's tree: read the O(log n) perfect subtrees from the store.
+  // Cold start, a rolled-back append or another writer's tree: read it from the store.
   StoreNodeReader reader(tx);
-  std::vector<std::pair<int, std::string>> nodes;
-  uint64_t offset = 0;
-  for (int level = 63; level >= 0; --level) {
-    const uint64_t width = uint64_t{1} << level;
-    if ((size & width) == 0) continue;
-    FW_ASSIGN_OR_RETURN(std::string hash, reader.Node(level, offset >> level));
-    nodes.emplace_back(level, std::move(hash));
-    offset += width;
-  }
-  return nodes;
+  return ReadRightEdge(size, reader);
 }
 
 Result<AppendResult> Ledger::Append(store::Transaction& tx, const Event& event) const {
@@ -327,34 +318,18 @@ Result<AppendResult> Ledger::Append(store::Transaction& tx, const Event& event) 
         fmt::format("ledger append: details of event {} must be a JSON object", event.type));
   }
   FW_ASSIGN_OR_RETURN(const auto last, tx.LastLedgerLeaf());
-  const uint64_t index = last ? last->index + 1 : 0;
-  FW_ASSIGN_OR_RETURN(auto edge, EdgeFor(tx, last));
-  // The root of [0, index) folds the right edge from its smallest subtree leftwards (RFC 9162
-  // MTH splits at the largest power of two, which is the leftmost perfect subtree).
-  std::string prev_root = EmptyRoot();
-  if (!edge.empty()) {
-    prev_root = edge.back().second;
-    for (size_t i = edge.size() - 1; i-- > 0;) prev_root = NodeHash(edge[i].second, prev_root);
-  }
-  FW_ASSIGN_OR_RETURN(std::string data, LeafJson(event, index, prev_root, clock_.Now()));
+  FW_ASSIGN_OR_RETURN(RightEdge edge, EdgeFor(tx, last));
+  const uint64_t index = edge.size;
+  FW_ASSIGN_OR_RETURN(std::string data, LeafJson(event, index, RootOf(edge), clock_.Now()));
   std::string leaf_hash = LeafHash(data);
-  // Appending completes the new leaf's node and every subtree it closes on the right edge.
-  std::vector<NodeWrite> writes = {NodeWrite{0, index, leaf_hash}};
-  edge.emplace_back(0, leaf_hash);
-  while (edge.size() >= 2 && edge[edge.size() - 2].first == edge.back().first) {
-    const int level = edge.back().first + 1;
-    std::string parent = NodeHash(edge[edge.size() - 2].second, edge.back().second);
-    edge.pop_back();
-    edge.back() = {level, parent};
-    writes.push_back(NodeWrite{level, index >> level, std::move(parent)});
-  }
+  FW_ASSIGN_OR_RETURN(const std::vector<NodeWrite> writes, AppendToRightEdge(edge, leaf_hash));
   FW_TRY(tx.AppendLedgerLeaf(store::LedgerLeaf{index, std::move(data), leaf_hash}));
   for (const NodeWrite& write : writes) {
     FW_TRY(tx.PutLedgerNode(write.level, write.index, write.hash));
   }
   {
     std::lock_guard lock(edge_mutex_);
-    edge_ = RightEdge{index + 1, leaf_hash, std::move(edge)};
+    edge_ = CachedEdge{leaf_hash, std::move(edge)};
   }
   return AppendResult{index, std::move(leaf_hash)};
 }

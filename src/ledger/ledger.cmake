@@ -11,8 +11,9 @@ forewarn_test(merkle_test
 add_library(forewarn_ledger ${CMAKE_CURRENT_LIST_DIR}/ledger.cc)
 add_library(forewarn::ledger ALIAS forewarn_ledger)
 target_link_libraries(forewarn_ledger
-  PUBLIC forewarn::core forewarn::crypto forewarn::store nlohmann_json::nlohmann_json
-  PRIVATE forewarn::ledger_merkle fmt::fmt)
+  PUBLIC forewarn::core forewarn::crypto forewarn::store forewarn::ledger_merkle
+         nlohmann_json::nlohmann_json
+  PRIVATE fmt::fmt)
 
 forewarn_test(ledger_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/ledger_test.cc ${CMAKE_CURRENT_LIST_DIR}/ledger_crash_test.cc

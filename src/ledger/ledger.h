@@ -27,6 +27,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "crypto/crypto.h"
+#include "ledger/merkle.h"
 #include "store/store.h"
 
 namespace forewarn::ledger {
@@ -89,22 +90,20 @@ class Ledger {
   [[nodiscard]] Result<nlohmann::json> Export(store::Transaction& tx) const;
 
  private:
-  // The right edge of the tree: roots of the perfect subtrees that make up [0, size), largest
-  // first, as (level, hash). Valid for the tree whose last leaf has `last_leaf_hash`; since
-  // every leaf commits to the root before it, a matching last leaf proves the whole tree
-  // matches, and a rolled-back append simply misses.
-  struct RightEdge {
-    uint64_t size = 0;
+  // The right edge after the last append, and the hash of the leaf it ends with. Every leaf
+  // commits to the root before it, so a matching last leaf proves the whole tree matches; a
+  // rolled-back append or another writer's append simply misses and the edge is read again.
+  struct CachedEdge {
     std::string last_leaf_hash;
-    std::vector<std::pair<int, std::string>> nodes;
+    RightEdge edge;
   };
-  [[nodiscard]] Result<std::vector<std::pair<int, std::string>>> EdgeFor(
-      store::Transaction& tx, const std::optional<store::LedgerLeaf>& last) const;
+  [[nodiscard]] Result<RightEdge> EdgeFor(store::Transaction& tx,
+                                          const std::optional<store::LedgerLeaf>& last) const;
 
   const crypto::SigningKeyPair& signing_key_;
   const Clock& clock_;
   mutable std::mutex edge_mutex_;
-  mutable std::optional<RightEdge> edge_;  // guarded by edge_mutex_
+  mutable std::optional<CachedEdge> edge_;  // guarded by edge_mutex_
 };
 
 // The exact bytes a tree head signature covers: ASCII text of four lines,

@@ -111,6 +111,49 @@ Result<std::vector<NodeWrite>> NodesCompletedByAppend(uint64_t new_leaf_index,
   return writes;
 }
 
+Result<RightEdge> ReadRightEdge(uint64_t tree_size, NodeReader& reader) {
+  RightEdge edge{tree_size, {}};
+  uint64_t offset = 0;
+  for (int level = 63; level >= 0; --level) {
+    const uint64_t width = uint64_t{1} << level;
+    if ((tree_size & width) == 0) continue;
+    FW_ASSIGN_OR_RETURN(std::string hash, reader.Node(level, offset >> level));
+    edge.nodes.push_back(NodeWrite{level, offset >> level, std::move(hash)});
+    offset += width;
+  }
+  return edge;
+}
+
+std::string RootOf(const RightEdge& edge) {
+  if (edge.nodes.empty()) return EmptyRoot();
+  // MTH splits at the largest power of two, the leftmost perfect subtree: fold right to left.
+  std::string root = edge.nodes.back().hash;
+  for (size_t i = edge.nodes.size() - 1; i-- > 0;) root = NodeHash(edge.nodes[i].hash, root);
+  return root;
+}
+
+Result<std::vector<NodeWrite>> AppendToRightEdge(RightEdge& edge, std::string_view leaf_hash) {
+  if (leaf_hash.size() != kHashSize) {
+    return Fail(ErrorCode::kInvalidArgument, "merkle append: leaf hash must be 32 bytes, got " +
+                                                 std::to_string(leaf_hash.size()));
+  }
+  const uint64_t index = edge.size;
+  std::vector<NodeWrite> writes = {NodeWrite{0, index, std::string(leaf_hash)}};
+  edge.nodes.push_back(writes.back());
+  // Two trailing subtrees of the same level are siblings: their parent is now complete.
+  while (edge.nodes.size() >= 2 &&
+         edge.nodes[edge.nodes.size() - 2].level == edge.nodes.back().level) {
+    const int level = edge.nodes.back().level + 1;
+    NodeWrite parent{level, index >> level,
+                     NodeHash(edge.nodes[edge.nodes.size() - 2].hash, edge.nodes.back().hash)};
+    edge.nodes.pop_back();
+    edge.nodes.back() = parent;
+    writes.push_back(std::move(parent));
+  }
+  ++edge.size;
+  return writes;
+}
+
 Result<std::string> SubtreeHash(uint64_t begin, uint64_t end, NodeReader& reader) {
   if (begin > end) {
     return Fail(ErrorCode::kInvalidArgument,

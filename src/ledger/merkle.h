@@ -78,6 +78,27 @@ struct NodeWrite {
                                                                     std::string_view leaf_hash,
                                                                     NodeReader& reader);
 
+// The right edge (compact range) of a tree: the roots of the perfect subtrees that make up
+// leaves [0, size), leftmost (largest) first, one per set bit of `size`. It is all an append
+// needs, so a writer that keeps it in memory appends without reading the store.
+struct RightEdge {
+  uint64_t size = 0;
+  std::vector<NodeWrite> nodes;
+};
+
+// Reads the right edge of the first `tree_size` leaves: exactly popcount(tree_size) reads.
+// Errors: any error from `reader`.
+[[nodiscard]] Result<RightEdge> ReadRightEdge(uint64_t tree_size, NodeReader& reader);
+
+// RootHash(edge.size) computed from the edge alone (no reads); EmptyRoot() for size 0.
+std::string RootOf(const RightEdge& edge);
+
+// Appends leaf `edge.size` with hash `leaf_hash`: updates `edge` and returns the completed
+// nodes, the same ones NodesCompletedByAppend returns, without reads.
+// Errors: kInvalidArgument if `leaf_hash` is not kHashSize bytes (edge unchanged).
+[[nodiscard]] Result<std::vector<NodeWrite>> AppendToRightEdge(RightEdge& edge,
+                                                               std::string_view leaf_hash);
+
 // MTH(D[begin:end]) as defined in RFC 9162 §2.1.1 (split at the largest power of two smaller
 // than the count), built from stored perfect subtrees. begin == end gives EmptyRoot().
 // Cost: when the range is aligned the way RFC trees are split (begin is a multiple of the

@@ -566,6 +566,29 @@ TEST(MerkleAppend, NodesCompletedByAppendMatchesPerfectSubtrees) {
   EXPECT_EQ(*writes, (std::vector<NodeWrite>{{0, 8, LeafHash(leaves[8])}}));
 }
 
+// The in-memory right edge gives the same root and the same completed nodes as the stored tree,
+// for every size from 0 to 300, and reading it back from the tree gives the same edge.
+TEST(MerkleAppend, RightEdgeMatchesTheStoredTree) {
+  MemoryTree tree;
+  RightEdge edge;
+  const std::vector<std::string> leaves = DistinctLeaves("edge", 300);
+  for (uint64_t i = 0; i < leaves.size(); ++i) {
+    ASSERT_EQ(RootOf(edge), RootHash(i, tree).value()) << i;
+    Result<RightEdge> read = ReadRightEdge(i, tree);
+    ASSERT_TRUE(read.has_value());
+    ASSERT_EQ(read->nodes, edge.nodes) << i;
+    const std::string leaf_hash = LeafHash(leaves[i]);
+    Result<std::vector<NodeWrite>> expected = NodesCompletedByAppend(i, leaf_hash, tree);
+    Result<std::vector<NodeWrite>> writes = AppendToRightEdge(edge, leaf_hash);
+    ASSERT_TRUE(expected.has_value() && writes.has_value());
+    ASSERT_EQ(*writes, *expected) << i;
+    tree.Append(leaves[i]);
+  }
+  EXPECT_EQ(edge.size, 300u);
+  EXPECT_FALSE(AppendToRightEdge(edge, "short").has_value());
+  EXPECT_EQ(edge.size, 300u);
+}
+
 TEST(MerkleAppend, ReaderIsConsultedLogarithmicallyOften) {
   MemoryTree tree;
   CountingReader reader(tree);

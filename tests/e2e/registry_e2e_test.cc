@@ -113,6 +113,16 @@ class E2eTest : public ::testing::Test {
     return trimmed.substr(trimmed.rfind('\n') == std::string::npos ? 0 : trimmed.rfind('\n') + 1);
   }
 
+  // Exports the ledger through the CLI into `file`, expects it to verify offline, and returns
+  // the export.
+  json ExportAndVerify(const std::string& admin, const std::string& file) {
+    auto exported = Run({"audit", "export", "--out", file}, admin);
+    EXPECT_EQ(exported.exit_code, 0) << exported.err;
+    auto verify = Run({"audit", "verify", file});
+    EXPECT_EQ(verify.exit_code, 0) << verify.err;
+    return json::parse(ReadFile(file), nullptr, false);
+  }
+
   static void ExpectOneLineError(const RunResult& r) {
     EXPECT_FALSE(r.err.empty());
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -210,11 +220,8 @@ TEST_F(E2eTest, RegistryStoryOverTheCli) {
 
   // The ledger recorded everything and verifies offline; tampering is caught.
   const std::string export_file = (dir_.path() / "ledger.json").string();
-  auto exported = Run({"audit", "export", "--out", export_file}, admin);
-  ASSERT_EQ(exported.exit_code, 0) << exported.err;
-  auto verify = Run({"audit", "verify", export_file});
-  EXPECT_EQ(verify.exit_code, 0) << verify.err;
-  auto ledger = json::parse(ReadFile(export_file));
+  auto ledger = ExportAndVerify(admin, export_file);
+  ASSERT_TRUE(ledger.is_object());
   std::vector<std::string> types;
   for (const auto& e : ledger["entries"])
     types.push_back(json::parse(e["data"].get<std::string>())["type"]);
@@ -312,12 +319,8 @@ TEST_F(E2eTest, KillNineDuringAppendsLosesNoCommittedEntry) {
     writer.join();
   }
   StartServer();
-  const std::string export_file = (dir_.path() / "ledger.json").string();
-  auto exported = Run({"audit", "export", "--out", export_file}, admin);
-  ASSERT_EQ(exported.exit_code, 0) << exported.err;
-  auto verify = Run({"audit", "verify", export_file});
-  EXPECT_EQ(verify.exit_code, 0) << verify.err;
-  auto ledger = json::parse(ReadFile(export_file));
+  auto ledger = ExportAndVerify(admin, (dir_.path() / "ledger.json").string());
+  ASSERT_TRUE(ledger.is_object());
   std::set<std::string> recorded;
   for (const auto& e : ledger["entries"]) {
     auto event = json::parse(e["data"].get<std::string>());
