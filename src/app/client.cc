@@ -28,8 +28,11 @@ std::string UrlEncode(std::string_view text) {
   return out;
 }
 
-Result<nlohmann::json> CallApi(const Endpoint& endpoint, const std::string& method,
-                               const std::string& path, const std::optional<nlohmann::json>& body) {
+namespace {
+
+Result<http::ClientResponse> Send(const Endpoint& endpoint, const std::string& method,
+                                  const std::string& path,
+                                  const std::optional<nlohmann::json>& body) {
   if (endpoint.url.empty()) {
     return Fail(ErrorCode::kInvalidArgument,
                 "no server URL: pass --url or set FOREWARN_URL (e.g. http://127.0.0.1:8080)");
@@ -51,8 +54,8 @@ Result<nlohmann::json> CallApi(const Endpoint& endpoint, const std::string& meth
   request.ca_file = endpoint.ca_file;
   request.verify_tls = !endpoint.insecure;
   FW_ASSIGN_OR_RETURN(auto response, http::Fetch(request));
-  auto parsed = nlohmann::json::parse(response.body, nullptr, false);
   if (response.status < 200 || response.status >= 300) {
+    auto parsed = nlohmann::json::parse(response.body, nullptr, false);
     if (!parsed.is_discarded() && parsed.contains("error") && parsed["error"].is_object()) {
       const auto& error = parsed["error"];
       return Fail(CodeFromName(error.value("code", ""), response.status),
@@ -61,10 +64,34 @@ Result<nlohmann::json> CallApi(const Endpoint& endpoint, const std::string& meth
     return Fail(response.status >= 500 ? ErrorCode::kInternal : ErrorCode::kInvalidArgument,
                 fmt::format("server answered {}", response.status));
   }
+  return response;
+}
+
+}  // namespace
+
+Result<nlohmann::json> CallApi(const Endpoint& endpoint, const std::string& method,
+                               const std::string& path, const std::optional<nlohmann::json>& body) {
+  FW_ASSIGN_OR_RETURN(auto response, Send(endpoint, method, path, body));
+  auto parsed = nlohmann::json::parse(response.body, nullptr, false);
   if (parsed.is_discarded()) {
     return Fail(ErrorCode::kInternal, "server answered with something that is not JSON");
   }
   return parsed;
+}
+
+Result<RawAnswer> CallApiRaw(const Endpoint& endpoint, const std::string& method,
+                             const std::string& path) {
+  FW_ASSIGN_OR_RETURN(auto response, Send(endpoint, method, path, std::nullopt));
+  RawAnswer answer;
+  answer.body = std::move(response.body);
+  answer.content_type = std::string(http::FindHeader(response.headers, "Content-Type"));
+  const std::string_view disposition = http::FindHeader(response.headers, "Content-Disposition");
+  const size_t at = disposition.find("filename=\"");
+  if (at != std::string_view::npos) {
+    const std::string_view rest = disposition.substr(at + 10);
+    answer.filename = std::string(rest.substr(0, rest.find('"')));
+  }
+  return answer;
 }
 
 }  // namespace forewarn::app

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "core/result.h"
@@ -24,6 +25,17 @@ struct Endpoint {
 [[nodiscard]] Result<nlohmann::json> CallApi(const Endpoint& endpoint, const std::string& method,
                                              const std::string& path,
                                              const std::optional<nlohmann::json>& body = {});
+
+// A successful answer's bytes, for downloads.
+struct RawAnswer {
+  std::string body;
+  std::string content_type;
+  std::string filename;  // from Content-Disposition, if any
+};
+
+// Like CallApi, but returns the bytes of a 2xx answer as they are.
+[[nodiscard]] Result<RawAnswer> CallApiRaw(const Endpoint& endpoint, const std::string& method,
+                                           const std::string& path);
 
 // Percent-encodes a query parameter value.
 std::string UrlEncode(std::string_view text);

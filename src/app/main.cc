@@ -14,6 +14,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "app/advisory_commands.h"
+#include "app/cli.h"
 #include "app/client.h"
 #include "app/demo.h"
 #include "app/program.h"
@@ -30,45 +32,6 @@ using nlohmann::json;
 // The one place an error becomes an exit code: bad input is usage (2), anything else 1.
 int ExitCodeFor(ErrorCode code) { return code == ErrorCode::kInvalidArgument ? 2 : 1; }
 
-// The command chosen on the command line; set by the CLI11 callbacks, run after parsing.
-using Command = std::function<Status()>;
-
-std::string EnvOr(const char* name, std::string fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? std::string(value) : std::move(fallback);
-}
-
-void PrintTable(const std::vector<std::string>& headers,
-                const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths(headers.size());
-  for (size_t i = 0; i < headers.size(); ++i) widths[i] = headers[i].size();
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
-      widths[i] = std::max(widths[i], row[i].size());
-    }
-  }
-  auto print_row = [&](const std::vector<std::string>& row) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += i + 1 == row.size() ? row[i] : fmt::format("{:<{}}  ", row[i], widths[i]);
-    }
-    std::cout << line << "\n";
-  };
-  print_row(headers);
-  for (const auto& row : rows) print_row(row);
-}
-
-std::string Str(const json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_null()) return "-";
-  if (value.is_array()) {
-    std::string joined;
-    for (const auto& item : value) joined += (joined.empty() ? "" : ",") + Str(item);
-    return joined.empty() ? "-" : joined;
-  }
-  return value.dump();
-}
-
 void PrintPartner(const json& p) {
   for (const char* key : {"id", "name", "country", "tier", "status", "labels", "webhook_url",
                           "created_at", "updated_at"}) {
@@ -84,14 +47,6 @@ void PrintPartner(const json& p) {
     std::cout << fmt::format("{:<12} {} <{}> {}\n", "contact:", Str(c["name"]), Str(c["email"]),
                              Str(c["role"]));
   }
-}
-
-// Registers the connection options shared by every remote subcommand.
-void AddEndpointOptions(CLI::App* cmd, Endpoint& endpoint) {
-  cmd->add_option("--url", endpoint.url, "Server URL (env FOREWARN_URL)");
-  cmd->add_option("--token", endpoint.token, "Bearer token (env FOREWARN_TOKEN)");
-  cmd->add_option("--ca-file", endpoint.ca_file, "Trust this PEM CA bundle for https");
-  cmd->add_flag("--insecure", endpoint.insecure, "Skip TLS certificate checks (testing only)");
 }
 
 struct Options {
@@ -182,7 +137,9 @@ Status RunServe(const Options& o, const Clock& clock, crypto::Random& random) {
     return Fail(ErrorCode::kInvalidArgument, "give both --tls-cert and --tls-key, or neither");
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
-  FW_ASSIGN_OR_RETURN(auto program, Program::Open(o.data_dir, random, clock));
+  FW_ASSIGN_OR_RETURN(
+      auto program,
+      Program::Open(o.data_dir, random, clock, static_cast<uint64_t>(config.max_artifact_bytes)));
   http::ServerOptions options;
   FW_TRY(ApplyListen(config.listen, options));
   options.threads = config.threads;
@@ -194,8 +151,11 @@ Status RunServe(const Options& o, const Clock& clock, crypto::Random& random) {
   FW_ASSIGN_OR_RETURN(auto server, http::Server::Start(options, [&api](const http::Request& r) {
                         return api.Handle(r);
                       }));
-  PeriodicHeadSigner head_signer(program->store(), program->ledger(),
-                                 std::chrono::seconds{config.tree_head_interval_seconds});
+  Program* p = program.get();
+  PeriodicTask head_signer(std::chrono::seconds{config.tree_head_interval_seconds},
+                           [p] { SignTreeHead(p->store(), p->ledger()); });
+  PeriodicTask scheduler(std::chrono::seconds{config.scheduler_interval_seconds},
+                         [p] { p->RunScheduler(); });
   const std::string scheme = config.tls_cert ? "https" : "http";
   spdlog::info("server.started url={}://{}:{} data={}", scheme, options.address, server->port(),
                o.data_dir);
@@ -551,6 +511,8 @@ int Main(int argc, char** argv) {
       return Ok();
     };
   });
+
+  AddAdvisoryCommands(app, command);
 
   auto* audit = app.add_subcommand("audit", "The tamper-evident audit ledger");
   audit->require_subcommand(1);

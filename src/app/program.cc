@@ -52,6 +52,10 @@ Status ApplySetting(const std::string& source, const std::string& key, const nlo
     FW_ASSIGN_OR_RETURN(config.tls_key, string_value());
   } else if (key == "tree_head_interval_seconds") {
     FW_TRY(SetInt(source, key, value, 1, 86400, config.tree_head_interval_seconds));
+  } else if (key == "scheduler_interval_seconds") {
+    FW_TRY(SetInt(source, key, value, 1, 3600, config.scheduler_interval_seconds));
+  } else if (key == "max_artifact_bytes") {
+    FW_TRY(SetInt(source, key, value, 1, 1 << 30, config.max_artifact_bytes));
   } else if (key == "log_level") {
     FW_ASSIGN_OR_RETURN(config.log_level, string_value());
     static const std::set<std::string> kLevels = {"trace", "debug",    "info", "warn",
@@ -100,8 +104,12 @@ Result<ServeConfig> LoadServeConfig(const std::filesystem::path& data_dir) {
     if (raw == nullptr) continue;
     const std::string text = raw;
     nlohmann::json value = text;
-    static const std::set<std::string> kIntegerKeys = {
-        "threads", "max_body_bytes", "read_timeout_seconds", "tree_head_interval_seconds"};
+    static const std::set<std::string> kIntegerKeys = {"threads",
+                                                       "max_body_bytes",
+                                                       "read_timeout_seconds",
+                                                       "max_artifact_bytes",
+                                                       "tree_head_interval_seconds",
+                                                       "scheduler_interval_seconds"};
     int number = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
     if (kIntegerKeys.count(key) > 0 && ec == std::errc{} && ptr == text.data() + text.size()) {
@@ -134,39 +142,37 @@ Status ApplyListen(const std::string& listen, http::ServerOptions& options) {
   return Ok();
 }
 
-PeriodicHeadSigner::PeriodicHeadSigner(store::Store& store, const ledger::Ledger& ledger,
-                                       std::chrono::seconds interval)
-    : store_(store), ledger_(ledger), interval_(interval), thread_([this] { Run(); }) {}
+PeriodicTask::PeriodicTask(std::chrono::milliseconds interval, std::function<void()> work)
+    : interval_(interval), work_(std::move(work)), thread_([this] { Run(); }) {}
 
-PeriodicHeadSigner::~PeriodicHeadSigner() {
+PeriodicTask::~PeriodicTask() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
   thread_.join();
-  SignNow();  // leave a head over everything appended before shutdown
+  work_();
 }
 
-void PeriodicHeadSigner::SignNow() {
-  auto signed_head = [this]() -> Status {
-    FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kWrite));
-    FW_TRY(ledger_.SignHead(*tx));
+void PeriodicTask::Run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (wake_.wait_for(lock, interval_, [this] { return stopping_; })) break;
+    lock.unlock();
+    work_();
+    lock.lock();
+  }
+}
+
+void SignTreeHead(store::Store& store, const ledger::Ledger& ledger) {
+  auto signed_head = [&]() -> Status {
+    FW_ASSIGN_OR_RETURN(auto tx, store.Begin(store::TxMode::kWrite));
+    FW_TRY(ledger.SignHead(*tx));
     return tx->Commit();
   }();
   if (!signed_head) {
     spdlog::warn("ledger.head_signing_failed error=\"{}\"", signed_head.error().message);
-  }
-}
-
-void PeriodicHeadSigner::Run() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    // A timer only wakes the signer; what it signs comes from the store and injected clock.
-    if (wake_.wait_for(lock, interval_, [this] { return stopping_; })) break;
-    lock.unlock();
-    SignNow();
-    lock.lock();
   }
 }
 
@@ -237,7 +243,8 @@ Result<std::string> Program::Init(const std::filesystem::path& data_dir,
 }
 
 Result<std::unique_ptr<Program>> Program::Open(const std::filesystem::path& data_dir,
-                                               crypto::Random& random, const Clock& clock) {
+                                               crypto::Random& random, const Clock& clock,
+                                               uint64_t max_artifact_bytes) {
   if (!std::filesystem::exists(data_dir / kDatabaseFile)) {
     return Fail(ErrorCode::kNotFound,
                 fmt::format("{} holds no program; run 'forewarn init --data {}' first",
@@ -259,10 +266,34 @@ Result<std::unique_ptr<Program>> Program::Open(const std::filesystem::path& data
   program->ledger_ = std::make_unique<ledger::Ledger>(program->keys_.signing, clock);
   program->registry_ = std::make_unique<registry::Registry>(
       *program->store_, *program->ledger_, clock, random, program->keys_.program_secret);
+  program->recorder_ = std::make_unique<ledger::Recorder>(*program->store_, *program->ledger_);
+  program->advisories_ = std::make_unique<advisory::AdvisoryService>(
+      *program->store_, *program->ledger_, clock, random, max_artifact_bytes);
+  program->scheduler_ =
+      std::make_unique<advisory::Scheduler>(*program->store_, *program->ledger_, clock);
+  program->pull_ = std::make_unique<delivery::PullService>(
+      *program->store_, *program->ledger_, *program->recorder_, clock, random, program->gate_,
+      crypto::DeriveKey(program->keys_.program_secret, "feedcurs", 1));
   program->api_ = std::make_unique<http::Api>(
-      http::ApiContext{*program->store_, *program->registry_, *program->ledger_, clock,
-                       program->keys_.signing.public_key});
+      http::ApiContext{.store = *program->store_,
+                       .registry = *program->registry_,
+                       .ledger = *program->ledger_,
+                       .clock = clock,
+                       .program_public_key = program->keys_.signing.public_key,
+                       .advisories = program->advisories_.get(),
+                       .pull = program->pull_.get()});
+  FW_TRY(program->advisories_->ReconcileTiers("system"));
+  program->RunScheduler();
   return program;
+}
+
+void Program::RunScheduler() {
+  auto recorded = scheduler_->RunDue();
+  if (!recorded) {
+    spdlog::warn("scheduler.failed error=\"{}\"", recorded.error().message);
+  } else if (*recorded > 0) {
+    spdlog::info("scheduler.recorded releases={}", *recorded);
+  }
 }
 
 }  // namespace forewarn::app

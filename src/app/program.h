@@ -7,18 +7,23 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "advisory/advisory.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "crypto/crypto.h"
+#include "delivery/pull.h"
+#include "delivery/visibility.h"
 #include "http/api.h"
 #include "http/transport.h"
 #include "ledger/ledger.h"
+#include "ledger/recorder.h"
 #include "registry/registry.h"
 #include "store/store.h"
 
@@ -28,13 +33,16 @@ namespace forewarn::app {
 // then command-line flags (applied by the caller), later ones winning.
 struct ServeConfig {
   std::string listen = "127.0.0.1:8080";
-  int threads = 2;
-  size_t max_body_bytes = 1 << 20;
+  // Handlers block while their ledger record commits; more threads mean bigger group commits.
+  int threads = 8;
+  size_t max_body_bytes = 12 << 20;  // fits the largest artifact, base64-encoded, in JSON
+  int max_artifact_bytes = static_cast<int>(kDefaultMaxArtifactBytes);
   int read_timeout_seconds = 30;
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;
   std::string log_level = "info";
   int tree_head_interval_seconds = 60;  // how often the ledger's tree head is signed
+  int scheduler_interval_seconds = 1;   // how often due releases are recorded
 };
 
 // kInvalidArgument naming the file/variable and key for bad values.
@@ -43,30 +51,28 @@ struct ServeConfig {
 // "host:port" -> ServerOptions address/port; kInvalidArgument otherwise.
 [[nodiscard]] Status ApplyListen(const std::string& listen, http::ServerOptions& options);
 
-// Signs the ledger's tree head every `interval` on its own thread (only if the log grew), so
-// auditors always find a recent signed head even when nobody asks for one. Stops and joins
-// when destroyed.
-class PeriodicHeadSigner {
+// Runs `work` every `interval` on its own thread, and once more when destroyed (so a tree head
+// covers everything appended before shutdown). A timer only wakes the work; what it does comes
+// from the store and the injected clock. Stops and joins when destroyed.
+class PeriodicTask {
  public:
-  PeriodicHeadSigner(store::Store& store, const ledger::Ledger& ledger,
-                     std::chrono::seconds interval);
-  ~PeriodicHeadSigner();
-  PeriodicHeadSigner(const PeriodicHeadSigner&) = delete;
-  PeriodicHeadSigner& operator=(const PeriodicHeadSigner&) = delete;
-
-  // Signs once now; used by the thread and at shutdown.
-  void SignNow();
+  PeriodicTask(std::chrono::milliseconds interval, std::function<void()> work);
+  ~PeriodicTask();
+  PeriodicTask(const PeriodicTask&) = delete;
+  PeriodicTask& operator=(const PeriodicTask&) = delete;
 
  private:
   void Run();
-  store::Store& store_;
-  const ledger::Ledger& ledger_;
-  std::chrono::seconds interval_;
+  std::chrono::milliseconds interval_;
+  std::function<void()> work_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread thread_;
 };
+
+// Signs the ledger's current tree head (if the log grew); logs a warning on failure.
+void SignTreeHead(store::Store& store, const ledger::Ledger& ledger);
 
 // Everything a running program needs, owned in dependency order.
 class Program {
@@ -77,14 +83,23 @@ class Program {
                                                 const std::string& program_name,
                                                 crypto::Random& random, const Clock& clock);
   // Opens an initialized DIR. kNotFound if it holds no program.
-  [[nodiscard]] static Result<std::unique_ptr<Program>> Open(const std::filesystem::path& data_dir,
-                                                             crypto::Random& random,
-                                                             const Clock& clock);
+  // Also catches up on the release schedule: records releases that came due while no server
+  // ran and adds waves for tiers created since.
+  [[nodiscard]] static Result<std::unique_ptr<Program>> Open(
+      const std::filesystem::path& data_dir, crypto::Random& random, const Clock& clock,
+      uint64_t max_artifact_bytes = kDefaultMaxArtifactBytes);
+
+  // Records releases that have come due (the scheduler's tick); logs failures.
+  void RunScheduler();
 
   store::Store& store() { return *store_; }
   registry::Registry& registry() { return *registry_; }
   const ledger::Ledger& ledger() const { return *ledger_; }
   http::Api& api() { return *api_; }
+  advisory::AdvisoryService& advisories() { return *advisories_; }
+  delivery::PullService& pull() { return *pull_; }
+  const advisory::Scheduler& scheduler() const { return *scheduler_; }
+  const ledger::Recorder& recorder() const { return *recorder_; }
   const crypto::ProgramKeys& keys() const { return keys_; }
 
  private:
@@ -93,6 +108,11 @@ class Program {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<registry::Registry> registry_;
+  std::unique_ptr<ledger::Recorder> recorder_;
+  std::unique_ptr<advisory::AdvisoryService> advisories_;
+  std::unique_ptr<advisory::Scheduler> scheduler_;
+  delivery::WaveGate gate_;
+  std::unique_ptr<delivery::PullService> pull_;
   std::unique_ptr<http::Api> api_;
 };
 

@@ -62,6 +62,14 @@ std::string_view ToString(Action action) {
       return "ledger.read";
     case Action::kSelfRead:
       return "self.read";
+    case Action::kAdvisoryRead:
+      return "advisory.read";
+    case Action::kAdvisoryWrite:
+      return "advisory.write";
+    case Action::kArtifactContentRead:
+      return "artifact.content.read";
+    case Action::kPartnerView:
+      return "partner.view";
   }
   return "unknown";
 }
@@ -69,19 +77,22 @@ std::string_view ToString(Action action) {
 bool Allowed(Role role, Action action) {
   switch (role) {
     case Role::kAdmin:
-      return action != Action::kSelfRead;
+      return action != Action::kSelfRead && action != Action::kPartnerView;
     case Role::kAnalyst:
-      return action == Action::kPartnerRead || action == Action::kTierRead;
+      return action == Action::kPartnerRead || action == Action::kTierRead ||
+             action == Action::kAdvisoryRead || action == Action::kAdvisoryWrite ||
+             action == Action::kArtifactContentRead;
     case Role::kInvestigator:
       return action == Action::kPartnerRead || action == Action::kPartnerHistory ||
-             action == Action::kTierRead || action == Action::kLedgerRead;
+             action == Action::kTierRead || action == Action::kLedgerRead ||
+             action == Action::kAdvisoryRead || action == Action::kArtifactContentRead;
     case Role::kAuditor:
       return action == Action::kPartnerRead || action == Action::kPartnerHistory ||
              action == Action::kTierRead || action == Action::kLedgerRead ||
-             action == Action::kTokenList;
+             action == Action::kTokenList || action == Action::kAdvisoryRead;
     case Role::kPartner:
       return action == Action::kSelfRead || action == Action::kPartnerRead ||
-             action == Action::kTierRead;
+             action == Action::kTierRead || action == Action::kPartnerView;
   }
   return false;
 }

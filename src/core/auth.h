@@ -67,7 +67,11 @@ enum class Action {
   kTierRead,
   kTierWrite,
   kLedgerRead,
-  kSelfRead,  // a partner reading its own record
+  kSelfRead,             // a partner reading its own record
+  kAdvisoryRead,         // every advisory, revision, schedule and artifact's metadata
+  kAdvisoryWrite,        // create, change, publish, withdraw advisories; add artifacts
+  kArtifactContentRead,  // an artifact's original bytes, as the program holds them
+  kPartnerView,          // a partner's own view: feed, released advisories, terms, downloads
 };
 
 std::string_view ToString(Action action);

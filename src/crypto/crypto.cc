@@ -191,6 +191,32 @@ SecretBytes DeriveKey(const SecretBytes& master, std::string_view context, uint6
   return subkey;
 }
 
+// --- secretbox ---
+
+std::string EncryptWithKey(const SecretBytes& key, std::string_view message, Random& random) {
+  std::string out = RandomBytes(random, crypto_secretbox_NONCEBYTES);
+  out.resize(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + message.size());
+  auto* nonce = reinterpret_cast<unsigned char*>(out.data());
+  crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES, U8(message), message.size(), nonce,
+                        key.data());
+  return out;
+}
+
+Result<std::string> DecryptWithKey(const SecretBytes& key, std::string_view box) {
+  if (key.size() != crypto_secretbox_KEYBYTES ||
+      box.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) {
+    return Fail(ErrorCode::kInvalidArgument, "sealed value is malformed");
+  }
+  const size_t cipher_len = box.size() - crypto_secretbox_NONCEBYTES;
+  std::string out(cipher_len - crypto_secretbox_MACBYTES, '\0');
+  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()),
+                                 U8(box.substr(crypto_secretbox_NONCEBYTES)), cipher_len, U8(box),
+                                 key.data()) != 0) {
+    return Fail(ErrorCode::kInvalidArgument, "sealed value is not authentic");
+  }
+  return out;
+}
+
 // --- Ed25519 ---
 
 SigningKeyPair GenerateSigningKeyPair(Random& random) {

@@ -96,6 +96,14 @@ std::string KeyedHash(const SecretBytes& key, std::string_view message);
 // context is padded/truncated to 8 bytes) and `subkey_id`.
 SecretBytes DeriveKey(const SecretBytes& master, std::string_view context, uint64_t subkey_id);
 
+// --- secret-key authenticated encryption (XSalsa20-Poly1305, crypto_secretbox) ---
+// Encrypts `message` under the 32-byte `key` with a fresh nonce from `random`; the result is
+// nonce || ciphertext. For opaque handles the server gives out and must get back unaltered
+// (feed cursors), so they reveal nothing and cannot be forged.
+std::string EncryptWithKey(const SecretBytes& key, std::string_view message, Random& random);
+// kInvalidArgument if `box` was not made by EncryptWithKey under this key or was altered.
+[[nodiscard]] Result<std::string> DecryptWithKey(const SecretBytes& key, std::string_view box);
+
 // --- Ed25519 signatures ---
 struct SigningKeyPair {
   std::string public_key;  // 32 raw bytes

@@ -107,3 +107,20 @@ TEST_F(CryptoTest, NewIdHasPrefixAndSixteenHexDigits) {
 
 }  // namespace
 }  // namespace forewarn::crypto
+
+TEST(SecretBox, RoundTripsAndRejectsTampering) {
+  ASSERT_TRUE(forewarn::crypto::Initialize().has_value());
+  forewarn::testing::SeededRandom random(7);
+  const auto key = forewarn::crypto::DeriveKey(forewarn::crypto::SecretBytes(32), "cursor", 1);
+  const std::string box = forewarn::crypto::EncryptWithKey(key, "1234:56", random);
+  EXPECT_EQ(box.find("1234"), std::string::npos);
+  auto plain = forewarn::crypto::DecryptWithKey(key, box);
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(*plain, "1234:56");
+  std::string altered = box;
+  altered.back() = static_cast<char>(altered.back() ^ 1);
+  EXPECT_FALSE(forewarn::crypto::DecryptWithKey(key, altered).has_value());
+  EXPECT_FALSE(forewarn::crypto::DecryptWithKey(key, "short").has_value());
+  const auto other = forewarn::crypto::DeriveKey(forewarn::crypto::SecretBytes(32), "cursor", 2);
+  EXPECT_FALSE(forewarn::crypto::DecryptWithKey(other, box).has_value());
+}

@@ -12,108 +12,13 @@
 
 #include "core/time.h"
 #include "crypto/crypto.h"
+#include "http/api_internal.h"
 #include "http/json_codec.h"
 
 namespace forewarn::http {
 namespace {
 
 using nlohmann::json;
-
-// Who may reach a route before the handler's own role checks run.
-enum class Access { kPublic, kAuthenticated };
-
-using Params = std::map<std::string, std::string>;
-
-// A parsed request as handlers see it.
-struct Call {
-  const Request& request;
-  std::string path;
-  Params query;
-  Params path_params;
-  Principal principal;
-};
-
-std::string PercentDecode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '%' && i + 2 < text.size()) {
-      int value = 0;
-      auto [ptr, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
-      if (ec == std::errc{} && ptr == text.data() + i + 3) {
-        out.push_back(static_cast<char>(value));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(plus_is_space && c == '+' ? ' ' : c);
-  }
-  return out;
-}
-
-Params ParseQuery(std::string_view query) {
-  Params params;
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const size_t eq = pair.find('=');
-    std::string key = PercentDecode(pair.substr(0, eq), true);
-    std::string value =
-        eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1), true);
-    if (!key.empty()) params.emplace(std::move(key), std::move(value));
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return params;
-}
-
-std::vector<std::string_view> SplitPath(std::string_view path) {
-  std::vector<std::string_view> segments;
-  size_t start = 1;
-  while (start <= path.size()) {
-    const size_t slash = path.find('/', start);
-    const size_t end = slash == std::string_view::npos ? path.size() : slash;
-    segments.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return segments;
-}
-
-Response JsonResponse(int status, const json& body) {
-  Response response;
-  response.status = status;
-  // Error messages echo request bytes; invalid UTF-8 is replaced rather than thrown on.
-  response.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  response.body.push_back('\n');
-  return response;
-}
-
-Response ErrorResponse(const Error& error) {
-  Response response =
-      JsonResponse(HttpStatusFor(error.code),
-                   {{"error", {{"code", ErrorCodeName(error.code)}, {"message", error.message}}}});
-  if (error.code == ErrorCode::kUnauthenticated) {
-    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"forewarn\"");
-  }
-  return response;
-}
-
-Result<uint64_t> QueryNumber(const Params& query, const std::string& key,
-                             std::optional<uint64_t> fallback = std::nullopt) {
-  auto it = query.find(key);
-  if (it == query.end()) {
-    if (fallback) return *fallback;
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("query parameter '{}' is required", key));
-  }
-  uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
-  if (ec != std::errc{} || ptr != it->second.data() + it->second.size()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("query parameter '{}' must be a non-negative integer", key));
-  }
-  return value;
-}
 
 // Request counts and latency by route template and status, in Prometheus text format.
 class Metrics {
@@ -199,13 +104,7 @@ int HttpStatusFor(ErrorCode code) {
 struct Api::Impl {
   using HandlerFn = Result<Response> (Impl::*)(Call&);
 
-  struct Route {
-    std::string method;
-    std::string pattern;  // "/api/v1/partners/{id}"
-    Access access;
-    HandlerFn handler;
-    std::string summary;
-    std::string roles;  // for the OpenAPI description
+  struct Route : RouteSpec {
     std::vector<std::string_view> segments;
   };
 
@@ -257,18 +156,19 @@ struct Api::Impl {
     Add("GET", "/api/v1/ledger/export", Access::kAuthenticated, &Impl::LedgerExport,
         "The whole ledger with signed heads, for offline `audit verify`",
         "admin, investigator, auditor");
+    if (ctx.advisories != nullptr && ctx.pull != nullptr) {
+      for (auto& spec : AdvisoryRoutes(*ctx.advisories, *ctx.pull, ctx.clock)) Add(std::move(spec));
+    }
   }
 
   void Add(std::string method, std::string pattern, Access access, HandlerFn handler,
            std::string summary, std::string roles) {
-    routes.push_back(Route{std::move(method),
-                           std::move(pattern),
-                           access,
-                           handler,
-                           std::move(summary),
-                           std::move(roles),
-                           {}});
+    Add(RouteSpec{std::move(method), std::move(pattern), access,
+                  [this, handler](Call& call) { return (this->*handler)(call); },
+                  std::move(summary), std::move(roles)});
   }
+
+  void Add(RouteSpec spec) { routes.push_back(Route{std::move(spec), {}}); }
 
   void IndexRoutes() {
     for (auto& route : routes) route.segments = SplitPath(route.pattern);
@@ -344,7 +244,7 @@ struct Api::Impl {
       if (!principal) return ErrorResponse(principal.error());
       call.principal = std::move(*principal);
     }
-    auto result = (this->*(route->handler))(call);
+    auto result = route->handler(call);
     if (!result) return ErrorResponse(result.error());
     return std::move(*result);
   }
@@ -516,6 +416,8 @@ struct Api::Impl {
     FW_ASSIGN_OR_RETURN(auto body, Body(call));
     FW_ASSIGN_OR_RETURN(auto tier, TierFromJson(call.path_params["name"], body));
     FW_ASSIGN_OR_RETURN(auto stored, ctx.registry.PutTier(call.principal, tier));
+    // Waves not yet opened follow the tier's new lead time; a new tier gets its waves.
+    if (ctx.advisories != nullptr) FW_TRY(ctx.advisories->ReconcileTiers(call.principal.Actor()));
     return JsonResponse(200, ToJson(stored));
   }
 

@@ -13,7 +13,9 @@
 #include <memory>
 #include <string>
 
+#include "advisory/advisory.h"
 #include "core/clock.h"
+#include "delivery/pull.h"
 #include "http/transport.h"
 #include "ledger/ledger.h"
 #include "registry/registry.h"
@@ -27,6 +29,9 @@ struct ApiContext {
   const ledger::Ledger& ledger;
   const Clock& clock;
   std::string program_public_key;  // raw Ed25519 public key, published in the ledger head
+  // Advisories (operators) and the partner pull API; both or neither (then no such routes).
+  advisory::AdvisoryService* advisories = nullptr;
+  delivery::PullService* pull = nullptr;
 };
 
 class Api {

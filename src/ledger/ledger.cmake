@@ -8,7 +8,7 @@ forewarn_test(merkle_test
   LIBS forewarn::ledger_merkle rapidcheck rapidcheck_gtest)
 
 # The audit ledger: Merkle log over the store, signed tree heads, export and verification.
-add_library(forewarn_ledger ${CMAKE_CURRENT_LIST_DIR}/ledger.cc)
+add_library(forewarn_ledger ${CMAKE_CURRENT_LIST_DIR}/ledger.cc ${CMAKE_CURRENT_LIST_DIR}/recorder.cc)
 add_library(forewarn::ledger ALIAS forewarn_ledger)
 target_link_libraries(forewarn_ledger
   PUBLIC forewarn::core forewarn::crypto forewarn::store forewarn::ledger_merkle

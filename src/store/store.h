@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "core/advisory.h"
 #include "core/auth.h"
 #include "core/clock.h"
 #include "core/partner.h"
@@ -40,6 +41,16 @@ struct PartnerFilter {
   std::optional<std::string> tier;
   std::optional<std::string> label;
   std::optional<std::string> country;
+};
+
+struct AdvisoryFilter {
+  std::optional<std::string> cve;  // advisories whose latest revision lists this CVE id
+};
+
+// A position in the release schedule: rows strictly after (at, seq) in (at, seq) order.
+struct ReleaseCursor {
+  TimePoint at;
+  int64_t seq = 0;
 };
 
 // One leaf of the audit ledger as stored: its position, the canonical JSON event and the
@@ -101,6 +112,70 @@ class Transaction {
   // Revokes every unrevoked token of the partner; returns how many.
   [[nodiscard]] virtual Result<int> RevokePartnerTokens(const std::string& partner_id,
                                                         TimePoint at) = 0;
+
+  // --- advisories ---
+  // kConflict if the id exists.
+  [[nodiscard]] virtual Status InsertAdvisory(const Advisory& advisory) = 0;
+  // kNotFound if no advisory has this id.
+  [[nodiscard]] virtual Status UpdateAdvisory(const Advisory& advisory) = 0;
+  [[nodiscard]] virtual Result<std::optional<Advisory>> FindAdvisory(const std::string& id) = 0;
+  // Ordered by creation time, then id.
+  [[nodiscard]] virtual Result<std::vector<Advisory>> ListAdvisories(
+      const AdvisoryFilter& filter) = 0;
+
+  // --- revisions (with their artifact sets) ---
+  // kConflict if (advisory_id, number) exists; kNotFound if the advisory does not.
+  [[nodiscard]] virtual Status InsertRevision(const Revision& revision) = 0;
+  // Replaces every field and the artifact set. kNotFound if the revision does not exist.
+  [[nodiscard]] virtual Status UpdateRevision(const Revision& revision) = 0;
+  [[nodiscard]] virtual Result<std::optional<Revision>> FindRevision(const std::string& advisory_id,
+                                                                     int number) = 0;
+  // Oldest first.
+  [[nodiscard]] virtual Result<std::vector<Revision>> ListRevisions(
+      const std::string& advisory_id) = 0;
+
+  // --- artifacts and their content ---
+  // kConflict if the id exists. The content must already be stored (PutContent).
+  [[nodiscard]] virtual Status InsertArtifact(const Artifact& artifact) = 0;
+  [[nodiscard]] virtual Result<std::optional<Artifact>> FindArtifact(const std::string& id) = 0;
+  // Every artifact ever added to the advisory, oldest first.
+  [[nodiscard]] virtual Result<std::vector<Artifact>> ListArtifacts(
+      const std::string& advisory_id) = 0;
+  // Stores `bytes` under `sha256_hex` unless already present (content is stored once).
+  [[nodiscard]] virtual Status PutContent(const std::string& sha256_hex,
+                                          const std::string& bytes) = 0;
+  [[nodiscard]] virtual Result<std::optional<std::string>> GetContent(
+      const std::string& sha256_hex) = 0;
+
+  // --- release schedule ---
+  // Inserts the row and returns its seq, larger than every seq before it (never reused).
+  [[nodiscard]] virtual Result<int64_t> InsertRelease(const Release& release) = 0;
+  // Deletes the row with this seq; kNotFound if none.
+  [[nodiscard]] virtual Status DeleteRelease(int64_t seq) = 0;
+  // Every row of the advisory, in (at, seq) order.
+  [[nodiscard]] virtual Result<std::vector<Release>> ListReleases(
+      const std::string& advisory_id) = 0;
+  // Rows of `tier` with at <= `until`, strictly after `after` (if given) in (at, seq) order,
+  // at most `limit` of them.
+  [[nodiscard]] virtual Result<std::vector<Release>> ListTierReleases(
+      const std::string& tier, const std::optional<ReleaseCursor>& after, TimePoint until,
+      size_t limit) = 0;
+  // Ids of advisories with a kWave row of `tier` at or before `until`, ordered by id.
+  [[nodiscard]] virtual Result<std::vector<std::string>> ListAdvisoriesOpenedFor(
+      const std::string& tier, TimePoint until) = 0;
+  // Rows not yet recorded by the scheduler with at <= `until`, in (at, seq) order, at most
+  // `limit`.
+  [[nodiscard]] virtual Result<std::vector<Release>> ListDueReleases(TimePoint until,
+                                                                     size_t limit) = 0;
+  // Sets recorded_at of the row. kNotFound if no row has this seq.
+  [[nodiscard]] virtual Status MarkReleaseRecorded(int64_t seq, TimePoint at) = 0;
+
+  // --- embargo terms ---
+  // Idempotent for the same (advisory, partner, terms_sha256): keeps the first acceptance.
+  [[nodiscard]] virtual Status InsertTermsAcceptance(const TermsAcceptance& acceptance) = 0;
+  [[nodiscard]] virtual Result<std::optional<TermsAcceptance>> FindTermsAcceptance(
+      const std::string& advisory_id, const std::string& partner_id,
+      const std::string& terms_sha256) = 0;
 
   // --- audit ledger storage (the Merkle logic lives in ledger/) ---
   // Number of leaves.

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "core/time.h"
+#include "store/sqlite/schema.h"
 #include "tests/testing/testing.h"
 
 namespace forewarn::store {
@@ -57,6 +58,83 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
     p.created_at = t0_;
     p.updated_at = t0_;
     return p;
+  }
+
+  Advisory MakeAdvisory(const std::string& id, TimePoint created_at) {
+    Advisory a;
+    a.id = id;
+    a.public_at = created_at + std::chrono::hours{24 * 7};
+    a.latest_revision = 1;
+    a.created_by = "token:analyst";
+    a.created_at = created_at;
+    a.updated_at = created_at;
+    return a;
+  }
+
+  Revision MakeRevision(const std::string& advisory_id, int number,
+                        std::vector<std::string> cves = {}) {
+    Revision r;
+    r.advisory_id = advisory_id;
+    r.number = number;
+    r.summary = "revision " + std::to_string(number);
+    r.content.title = "RCE in Collab Server";
+    r.content.cves = std::move(cves);
+    r.content.terms = "Do not share.";
+    r.terms_sha256 = std::string(64, 'c');
+    r.created_by = "token:analyst";
+    r.created_at = t0_ + std::chrono::minutes{number};
+    return r;
+  }
+
+  // An artifact whose content (`bytes`) is stored first, as InsertArtifact requires.
+  Artifact MakeArtifact(Transaction& tx, const std::string& id, const std::string& advisory_id,
+                        TimePoint created_at) {
+    const std::string digest = "sha-" + id;
+    EXPECT_TRUE(tx.PutContent(digest, "bytes of " + id).has_value());
+    Artifact a;
+    a.id = id;
+    a.advisory_id = advisory_id;
+    a.title = "Artifact " + id;
+    a.media_type = "text/plain";
+    a.content_sha256 = digest;
+    a.size = 9 + id.size();
+    a.created_by = "token:analyst";
+    a.created_at = created_at;
+    return a;
+  }
+
+  Release MakeRelease(const std::string& advisory_id, const std::string& tier, ReleaseKind kind,
+                      TimePoint at) {
+    Release r;
+    r.advisory_id = advisory_id;
+    r.revision = 1;
+    r.tier = tier;
+    r.kind = kind;
+    r.at = at;
+    return r;
+  }
+
+  // Inserts advisories with these ids (created one second apart) and commits.
+  void InsertAdvisories(const std::vector<std::string>& ids) {
+    auto tx = Write();
+    for (size_t i = 0; i < ids.size(); ++i) {
+      ASSERT_TRUE(
+          tx->InsertAdvisory(MakeAdvisory(ids[i], t0_ + std::chrono::seconds{i})).has_value());
+    }
+    ASSERT_TRUE(tx->Commit().has_value());
+  }
+
+  static std::vector<int64_t> Seqs(const std::vector<Release>& releases) {
+    std::vector<int64_t> seqs;
+    for (const auto& r : releases) seqs.push_back(r.seq);
+    return seqs;
+  }
+
+  template <class T>
+  static std::vector<std::string> Ids(const std::vector<T>& rows) {
+    std::vector<std::string> ids;
+    for (const auto& row : rows) ids.push_back(row.id);
+    return ids;
   }
 
   testing::TempDir dir_;
@@ -256,6 +334,633 @@ TEST_P(StoreTest, ReadersSeeCommittedStateWhileAWriterIsOpen) {
   EXPECT_TRUE(store_->Ping().has_value());
 }
 
+// --- advisories ---
+
+TEST_P(StoreTest, AdvisoryRoundTripsEveryField) {
+  Advisory open = MakeAdvisory("adv_1", t0_);
+  open.latest_revision = 3;
+  open.updated_at = t0_ + std::chrono::microseconds{7};
+  open.recorded_status = AdvisoryStatus::kPartnerReleased;
+  Advisory withdrawn = MakeAdvisory("adv_2", t0_);
+  withdrawn.withdrawn_at = t0_ + std::chrono::hours{2};
+  withdrawn.withdrawn_reason = "duplicate of adv_1";
+  withdrawn.recorded_status = AdvisoryStatus::kWithdrawn;
+  auto tx = Write();
+  ASSERT_TRUE(tx->InsertAdvisory(open).has_value());
+  ASSERT_TRUE(tx->InsertAdvisory(withdrawn).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto read = Read();
+  auto found = read->FindAdvisory("adv_1").value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id, "adv_1");
+  EXPECT_EQ(found->public_at, t0_ + std::chrono::hours{24 * 7});
+  EXPECT_EQ(found->latest_revision, 3);
+  EXPECT_EQ(found->created_by, "token:analyst");
+  EXPECT_EQ(found->created_at, t0_);
+  EXPECT_EQ(found->updated_at, t0_ + std::chrono::microseconds{7});
+  EXPECT_FALSE(found->withdrawn_at.has_value());
+  EXPECT_EQ(found->withdrawn_reason, "");
+  EXPECT_EQ(found->recorded_status, AdvisoryStatus::kPartnerReleased);
+  auto second = read->FindAdvisory("adv_2").value();
+  ASSERT_TRUE(second.has_value());
+  ASSERT_TRUE(second->withdrawn_at.has_value());
+  EXPECT_EQ(*second->withdrawn_at, t0_ + std::chrono::hours{2});
+  EXPECT_EQ(second->withdrawn_reason, "duplicate of adv_1");
+  EXPECT_EQ(second->recorded_status, AdvisoryStatus::kWithdrawn);
+  EXPECT_FALSE(read->FindAdvisory("adv_missing").value().has_value());
+}
+
+TEST_P(StoreTest, AdvisoryDuplicateIsConflictAndUpdateReplacesFields) {
+  auto tx = Write();
+  ASSERT_TRUE(tx->InsertAdvisory(MakeAdvisory("adv_1", t0_)).has_value());
+  auto dup = tx->InsertAdvisory(MakeAdvisory("adv_1", t0_ + std::chrono::hours{1}));
+  ASSERT_FALSE(dup.has_value());
+  EXPECT_EQ(dup.error().code, ErrorCode::kConflict);
+  auto missing = tx->UpdateAdvisory(MakeAdvisory("adv_9", t0_));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+
+  Advisory changed = MakeAdvisory("adv_1", t0_);
+  changed.public_at = t0_ + std::chrono::hours{1};
+  changed.latest_revision = 2;
+  changed.updated_at = t0_ + std::chrono::minutes{5};
+  changed.withdrawn_at = t0_ + std::chrono::minutes{6};
+  changed.withdrawn_reason = "false positive";
+  changed.recorded_status = AdvisoryStatus::kScheduled;
+  ASSERT_TRUE(tx->UpdateAdvisory(changed).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto found = Read()->FindAdvisory("adv_1").value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->public_at, t0_ + std::chrono::hours{1});
+  EXPECT_EQ(found->latest_revision, 2);
+  EXPECT_EQ(found->updated_at, t0_ + std::chrono::minutes{5});
+  EXPECT_EQ(found->withdrawn_at, std::optional<TimePoint>(t0_ + std::chrono::minutes{6}));
+  EXPECT_EQ(found->withdrawn_reason, "false positive");
+  EXPECT_EQ(found->recorded_status, AdvisoryStatus::kScheduled);
+  // Clearing an optional field is an update too.
+  auto clear = Write();
+  changed.withdrawn_at.reset();
+  ASSERT_TRUE(clear->UpdateAdvisory(changed).has_value());
+  ASSERT_TRUE(clear->Commit().has_value());
+  EXPECT_FALSE(Read()->FindAdvisory("adv_1").value()->withdrawn_at.has_value());
+}
+
+TEST_P(StoreTest, ListAdvisoriesOrdersByCreationThenId) {
+  auto tx = Write();
+  ASSERT_TRUE(tx->InsertAdvisory(MakeAdvisory("adv_c", t0_)).has_value());
+  ASSERT_TRUE(tx->InsertAdvisory(MakeAdvisory("adv_a", t0_ + std::chrono::seconds{1})).has_value());
+  ASSERT_TRUE(tx->InsertAdvisory(MakeAdvisory("adv_b", t0_)).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+  EXPECT_EQ(Ids(Read()->ListAdvisories({}).value()),
+            (std::vector<std::string>{"adv_b", "adv_c", "adv_a"}));
+}
+
+TEST_P(StoreTest, ListAdvisoriesByCveLooksOnlyAtTheLatestRevision) {
+  InsertAdvisories({"adv_1", "adv_2", "adv_3"});
+  auto tx = Write();
+  // adv_1: revision 1 listed CVE-2026-1111, the latest (2) lists only CVE-2026-2222.
+  ASSERT_TRUE(tx->InsertRevision(MakeRevision("adv_1", 1, {"CVE-2026-1111"})).has_value());
+  ASSERT_TRUE(tx->InsertRevision(MakeRevision("adv_1", 2, {"CVE-2026-2222"})).has_value());
+  Advisory first = MakeAdvisory("adv_1", t0_);
+  first.latest_revision = 2;
+  ASSERT_TRUE(tx->UpdateAdvisory(first).has_value());
+  // adv_2: latest revision 1 lists both.
+  ASSERT_TRUE(
+      tx->InsertRevision(MakeRevision("adv_2", 1, {"CVE-2026-2222", "CVE-2026-1111"})).has_value());
+  // adv_3: latest_revision is 1 but only revision 2 (a draft ahead of it) lists the CVE.
+  ASSERT_TRUE(tx->InsertRevision(MakeRevision("adv_3", 1)).has_value());
+  ASSERT_TRUE(tx->InsertRevision(MakeRevision("adv_3", 2, {"CVE-2026-1111"})).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto read = Read();
+  AdvisoryFilter filter;
+  filter.cve = "CVE-2026-1111";
+  EXPECT_EQ(Ids(read->ListAdvisories(filter).value()), (std::vector<std::string>{"adv_2"}));
+  filter.cve = "CVE-2026-2222";
+  EXPECT_EQ(Ids(read->ListAdvisories(filter).value()),
+            (std::vector<std::string>{"adv_1", "adv_2"}));
+  filter.cve = "CVE-2026-111";  // a prefix is not a match
+  EXPECT_TRUE(read->ListAdvisories(filter).value().empty());
+  EXPECT_EQ(read->ListAdvisories({}).value().size(), 3u);
+}
+
+// --- revisions ---
+
+TEST_P(StoreTest, RevisionRoundTripsEveryField) {
+  InsertAdvisories({"adv_1"});
+  auto tx = Write();
+  const Artifact a = MakeArtifact(*tx, "art_a", "adv_1", t0_);
+  const Artifact b = MakeArtifact(*tx, "art_b", "adv_1", t0_ + std::chrono::seconds{1});
+  const Artifact c = MakeArtifact(*tx, "art_c", "adv_1", t0_ + std::chrono::seconds{2});
+  for (const auto& artifact : {a, b, c}) ASSERT_TRUE(tx->InsertArtifact(artifact).has_value());
+
+  Revision full = MakeRevision("adv_1", 1, {"CVE-2026-1234", "CVE-2026-99999"});
+  full.state = RevisionState::kPublished;
+  full.summary = "Initial advisory";
+  full.content.description = "Line one\nLine \"two\" \\ with ünïcode";
+  full.content.products = {{"Collab Server", "< 16.0.10417.20037", "16.0.10417.20037"},
+                           {"Collab Desktop", "all", ""}};
+  full.content.cvss_vectors = {"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                               "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"};
+  full.content.terms = "Embargoed until the public date.";
+  full.terms_sha256 = std::string(64, 'e');
+  full.artifact_ids = {"art_c", "art_a", "art_b"};  // not creation order, not sorted
+  full.created_by = "token:lead";
+  full.created_at = t0_ + std::chrono::microseconds{3};
+  full.release_at = t0_ + std::chrono::hours{4};
+  ASSERT_TRUE(tx->InsertRevision(full).has_value());
+  Revision empty = MakeRevision("adv_1", 2);
+  empty.content = AdvisoryContent{};
+  ASSERT_TRUE(tx->InsertRevision(empty).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto read = Read();
+  auto found = read->FindRevision("adv_1", 1).value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->advisory_id, "adv_1");
+  EXPECT_EQ(found->number, 1);
+  EXPECT_EQ(found->state, RevisionState::kPublished);
+  EXPECT_EQ(found->summary, "Initial advisory");
+  EXPECT_EQ(found->content, full.content);
+  EXPECT_EQ(found->content.products[0].fixed, "16.0.10417.20037");
+  EXPECT_EQ(found->terms_sha256, std::string(64, 'e'));
+  EXPECT_EQ(found->artifact_ids, (std::vector<std::string>{"art_c", "art_a", "art_b"}));
+  EXPECT_EQ(found->created_by, "token:lead");
+  EXPECT_EQ(found->created_at, t0_ + std::chrono::microseconds{3});
+  EXPECT_EQ(found->release_at, std::optional<TimePoint>(t0_ + std::chrono::hours{4}));
+
+  auto second = read->FindRevision("adv_1", 2).value();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->state, RevisionState::kDraft);
+  EXPECT_EQ(second->content, AdvisoryContent{});
+  EXPECT_TRUE(second->artifact_ids.empty());
+  EXPECT_FALSE(second->release_at.has_value());
+  EXPECT_FALSE(read->FindRevision("adv_1", 3).value().has_value());
+  EXPECT_FALSE(read->FindRevision("adv_2", 1).value().has_value());
+}
+
+TEST_P(StoreTest, RevisionInsertErrors) {
+  InsertAdvisories({"adv_1", "adv_2"});
+  auto tx = Write();
+  ASSERT_TRUE(tx->InsertArtifact(MakeArtifact(*tx, "art_other", "adv_2", t0_)).has_value());
+  ASSERT_TRUE(tx->InsertRevision(MakeRevision("adv_1", 1)).has_value());
+
+  auto dup = tx->InsertRevision(MakeRevision("adv_1", 1));
+  ASSERT_FALSE(dup.has_value());
+  EXPECT_EQ(dup.error().code, ErrorCode::kConflict);
+  auto no_advisory = tx->InsertRevision(MakeRevision("adv_missing", 1));
+  ASSERT_FALSE(no_advisory.has_value());
+  EXPECT_EQ(no_advisory.error().code, ErrorCode::kNotFound);
+  // An artifact set may hold only existing artifacts of the same advisory, and a rejected
+  // revision leaves no row behind even though this transaction commits.
+  Revision foreign = MakeRevision("adv_1", 2);
+  foreign.artifact_ids = {"art_other"};
+  auto foreign_status = tx->InsertRevision(foreign);
+  ASSERT_FALSE(foreign_status.has_value());
+  EXPECT_EQ(foreign_status.error().code, ErrorCode::kConflict);
+  Revision unknown = MakeRevision("adv_1", 3);
+  unknown.artifact_ids = {"art_nowhere"};
+  EXPECT_EQ(tx->InsertRevision(unknown).error().code, ErrorCode::kConflict);
+  Revision not_utf8 = MakeRevision("adv_1", 4);
+  not_utf8.content.title = "bad \xff byte";
+  EXPECT_EQ(tx->InsertRevision(not_utf8).error().code, ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto revisions = Read()->ListRevisions("adv_1").value();
+  ASSERT_EQ(revisions.size(), 1u);
+  EXPECT_EQ(revisions[0].number, 1);
+}
+
+TEST_P(StoreTest, UpdateRevisionReplacesFieldsAndArtifactSet) {
+  InsertAdvisories({"adv_1", "adv_2"});
+  auto tx = Write();
+  for (const std::string id : {"art_a", "art_b", "art_c"}) {
+    ASSERT_TRUE(tx->InsertArtifact(MakeArtifact(*tx, id, "adv_1", t0_)).has_value());
+  }
+  ASSERT_TRUE(tx->InsertArtifact(MakeArtifact(*tx, "art_other", "adv_2", t0_)).has_value());
+  Revision r = MakeRevision("adv_1", 1, {"CVE-2026-1111"});
+  r.artifact_ids = {"art_a", "art_b"};
+  r.release_at = t0_;
+  ASSERT_TRUE(tx->InsertRevision(r).has_value());
+
+  r.state = RevisionState::kPublished;
+  r.summary = "published";
+  r.content.title = "New title";
+  r.content.cves = {"CVE-2026-2222"};
+  r.content.products = {{"Collab Server", "< 2.0", "2.0"}};
+  r.terms_sha256 = std::string(64, 'f');
+  r.created_by = "token:other";
+  r.created_at = t0_ + std::chrono::hours{1};
+  r.release_at.reset();
+  r.artifact_ids = {"art_c", "art_a"};
+  ASSERT_TRUE(tx->UpdateRevision(r).has_value());
+  auto missing = tx->UpdateRevision(MakeRevision("adv_1", 2));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  // A failed update changes nothing, even when the transaction commits afterwards.
+  Revision bad = r;
+  bad.summary = "should not stick";
+  bad.artifact_ids = {"art_b", "art_other"};
+  EXPECT_EQ(tx->UpdateRevision(bad).error().code, ErrorCode::kConflict);
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto found = Read()->FindRevision("adv_1", 1).value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->state, RevisionState::kPublished);
+  EXPECT_EQ(found->summary, "published");
+  EXPECT_EQ(found->content, r.content);
+  EXPECT_EQ(found->terms_sha256, std::string(64, 'f'));
+  EXPECT_EQ(found->created_by, "token:other");
+  EXPECT_EQ(found->created_at, t0_ + std::chrono::hours{1});
+  EXPECT_FALSE(found->release_at.has_value());
+  EXPECT_EQ(found->artifact_ids, (std::vector<std::string>{"art_c", "art_a"}));
+
+  // The update also moved the CVE the filter sees.
+  AdvisoryFilter filter;
+  filter.cve = "CVE-2026-1111";
+  EXPECT_TRUE(Read()->ListAdvisories(filter).value().empty());
+  filter.cve = "CVE-2026-2222";
+  EXPECT_EQ(Read()->ListAdvisories(filter).value().size(), 1u);
+}
+
+TEST_P(StoreTest, ListRevisionsOldestFirstWithTheirOwnArtifacts) {
+  InsertAdvisories({"adv_1", "adv_2"});
+  auto tx = Write();
+  ASSERT_TRUE(tx->InsertArtifact(MakeArtifact(*tx, "art_a", "adv_1", t0_)).has_value());
+  ASSERT_TRUE(tx->InsertArtifact(MakeArtifact(*tx, "art_b", "adv_1", t0_)).has_value());
+  Revision r2 = MakeRevision("adv_1", 2);
+  r2.artifact_ids = {"art_b", "art_a"};
+  Revision r1 = MakeRevision("adv_1", 1);
+  r1.artifact_ids = {"art_a"};
+  ASSERT_TRUE(tx->InsertRevision(r2).has_value());  // inserted out of order on purpose
+  ASSERT_TRUE(tx->InsertRevision(r1).has_value());
+  ASSERT_TRUE(tx->InsertRevision(MakeRevision("adv_2", 1)).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto revisions = Read()->ListRevisions("adv_1").value();
+  ASSERT_EQ(revisions.size(), 2u);
+  EXPECT_EQ(revisions[0].number, 1);
+  EXPECT_EQ(revisions[0].artifact_ids, (std::vector<std::string>{"art_a"}));
+  EXPECT_EQ(revisions[1].number, 2);
+  EXPECT_EQ(revisions[1].artifact_ids, (std::vector<std::string>{"art_b", "art_a"}));
+  EXPECT_TRUE(Read()->ListRevisions("adv_missing").value().empty());
+}
+
+// --- artifacts and content ---
+
+TEST_P(StoreTest, ArtifactRoundTripsEveryField) {
+  InsertAdvisories({"adv_1"});
+  auto tx = Write();
+  ASSERT_TRUE(tx->PutContent(std::string(64, '1'), std::string("poc\0code", 8)).has_value());
+  Artifact poc;
+  poc.id = "art_poc";
+  poc.advisory_id = "adv_1";
+  poc.revision = 2;
+  poc.kind = ArtifactKind::kPoc;
+  poc.title = "Proof of concept";
+  poc.media_type = "text/x-python";
+  poc.sensitivity = Sensitivity::kSensitive;
+  poc.filename = "exploit.py";
+  poc.content_sha256 = std::string(64, '1');
+  poc.size = 5'000'000'000ull;  // does not fit in 32 bits
+  poc.alternative_of = "art_primary";
+  poc.replaces = "art_old";
+  poc.created_by = "token:analyst";
+  poc.created_at = t0_ + std::chrono::microseconds{42};
+  ASSERT_TRUE(tx->InsertArtifact(poc).has_value());
+  Artifact plain = MakeArtifact(*tx, "art_plain", "adv_1", t0_);
+  ASSERT_TRUE(tx->InsertArtifact(plain).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto read = Read();
+  auto found = read->FindArtifact("art_poc").value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id, "art_poc");
+  EXPECT_EQ(found->advisory_id, "adv_1");
+  EXPECT_EQ(found->revision, 2);
+  EXPECT_EQ(found->kind, ArtifactKind::kPoc);
+  EXPECT_EQ(found->title, "Proof of concept");
+  EXPECT_EQ(found->media_type, "text/x-python");
+  EXPECT_EQ(found->sensitivity, Sensitivity::kSensitive);
+  EXPECT_EQ(found->filename, "exploit.py");
+  EXPECT_EQ(found->content_sha256, std::string(64, '1'));
+  EXPECT_EQ(found->size, 5'000'000'000ull);
+  EXPECT_EQ(found->alternative_of, "art_primary");
+  EXPECT_EQ(found->replaces, "art_old");
+  EXPECT_EQ(found->created_by, "token:analyst");
+  EXPECT_EQ(found->created_at, t0_ + std::chrono::microseconds{42});
+  auto defaults = read->FindArtifact("art_plain").value();
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_EQ(defaults->kind, ArtifactKind::kSummary);
+  EXPECT_EQ(defaults->sensitivity, Sensitivity::kNormal);
+  EXPECT_EQ(defaults->filename, "");
+  EXPECT_EQ(defaults->alternative_of, "");
+  EXPECT_EQ(defaults->replaces, "");
+  EXPECT_EQ(defaults->size, 18u);
+  EXPECT_FALSE(read->FindArtifact("art_missing").value().has_value());
+  EXPECT_EQ(*read->GetContent(std::string(64, '1')).value(), std::string("poc\0code", 8));
+}
+
+TEST_P(StoreTest, ArtifactInsertErrors) {
+  InsertAdvisories({"adv_1"});
+  auto tx = Write();
+  Artifact a = MakeArtifact(*tx, "art_a", "adv_1", t0_);
+  ASSERT_TRUE(tx->InsertArtifact(a).has_value());
+  auto dup = tx->InsertArtifact(a);
+  ASSERT_FALSE(dup.has_value());
+  EXPECT_EQ(dup.error().code, ErrorCode::kConflict);
+  Artifact no_content = a;
+  no_content.id = "art_b";
+  no_content.content_sha256 = "not-stored";
+  EXPECT_FALSE(tx->InsertArtifact(no_content).has_value());
+  Artifact no_advisory = a;
+  no_advisory.id = "art_c";
+  no_advisory.advisory_id = "adv_missing";
+  EXPECT_FALSE(tx->InsertArtifact(no_advisory).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+  EXPECT_EQ(Ids(Read()->ListArtifacts("adv_1").value()), (std::vector<std::string>{"art_a"}));
+  EXPECT_FALSE(Read()->FindArtifact("art_b").value().has_value());
+}
+
+TEST_P(StoreTest, ListArtifactsOldestFirstPerAdvisory) {
+  InsertAdvisories({"adv_1", "adv_2"});
+  auto tx = Write();
+  const TimePoint later = t0_ + std::chrono::seconds{5};
+  ASSERT_TRUE(tx->InsertArtifact(MakeArtifact(*tx, "art_z", "adv_1", t0_)).has_value());
+  ASSERT_TRUE(tx->InsertArtifact(MakeArtifact(*tx, "art_late", "adv_1", later)).has_value());
+  ASSERT_TRUE(tx->InsertArtifact(MakeArtifact(*tx, "art_b", "adv_1", t0_)).has_value());
+  ASSERT_TRUE(tx->InsertArtifact(MakeArtifact(*tx, "art_x", "adv_2", t0_)).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+  EXPECT_EQ(Ids(Read()->ListArtifacts("adv_1").value()),
+            (std::vector<std::string>{"art_b", "art_z", "art_late"}));
+  EXPECT_EQ(Ids(Read()->ListArtifacts("adv_2").value()), (std::vector<std::string>{"art_x"}));
+  EXPECT_TRUE(Read()->ListArtifacts("adv_missing").value().empty());
+}
+
+TEST_P(StoreTest, ContentIsStoredOnce) {
+  const std::string digest(64, 'd');
+  auto tx = Write();
+  ASSERT_TRUE(tx->PutContent(digest, "first").has_value());
+  ASSERT_TRUE(tx->PutContent(digest, "first").has_value());
+  // A second put under the same digest keeps the stored bytes.
+  ASSERT_TRUE(tx->PutContent(digest, "second").has_value());
+  ASSERT_TRUE(tx->PutContent(std::string(64, 'e'), "").has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+  auto read = Read();
+  EXPECT_EQ(read->GetContent(digest).value(), std::optional<std::string>("first"));
+  EXPECT_EQ(read->GetContent(std::string(64, 'e')).value(), std::optional<std::string>(""));
+  EXPECT_FALSE(read->GetContent(std::string(64, '0')).value().has_value());
+}
+
+// --- release schedule ---
+
+TEST_P(StoreTest, ReleaseRoundTripsEveryFieldInAtSeqOrder) {
+  InsertAdvisories({"adv_1", "adv_2"});
+  auto tx = Write();
+  Release late =
+      MakeRelease("adv_1", "standard", ReleaseKind::kPublic, t0_ + std::chrono::hours{2});
+  late.revision = 3;
+  late.explicit_time = true;
+  late.recorded_at = t0_ + std::chrono::microseconds{5};
+  const int64_t late_seq = tx->InsertRelease(late).value();
+  const int64_t early_seq =
+      tx->InsertRelease(MakeRelease("adv_1", "early", ReleaseKind::kWave, t0_)).value();
+  const int64_t tie_seq =
+      tx->InsertRelease(MakeRelease("adv_1", "early", ReleaseKind::kWithdrawn, t0_)).value();
+  ASSERT_TRUE(
+      tx->InsertRelease(MakeRelease("adv_2", "early", ReleaseKind::kWave, t0_)).has_value());
+  // Unknown advisory or tier is rejected.
+  EXPECT_FALSE(
+      tx->InsertRelease(MakeRelease("adv_missing", "early", ReleaseKind::kWave, t0_)).has_value());
+  EXPECT_FALSE(
+      tx->InsertRelease(MakeRelease("adv_1", "platinum", ReleaseKind::kWave, t0_)).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+  EXPECT_LT(late_seq, early_seq);
+  EXPECT_LT(early_seq, tie_seq);
+
+  auto releases = Read()->ListReleases("adv_1").value();
+  EXPECT_EQ(Seqs(releases), (std::vector<int64_t>{early_seq, tie_seq, late_seq}));
+  ASSERT_EQ(releases.size(), 3u);
+  const Release& found = releases[2];
+  EXPECT_EQ(found.seq, late_seq);
+  EXPECT_EQ(found.advisory_id, "adv_1");
+  EXPECT_EQ(found.revision, 3);
+  EXPECT_EQ(found.tier, "standard");
+  EXPECT_EQ(found.kind, ReleaseKind::kPublic);
+  EXPECT_EQ(found.at, t0_ + std::chrono::hours{2});
+  EXPECT_TRUE(found.explicit_time);
+  EXPECT_EQ(found.recorded_at, std::optional<TimePoint>(t0_ + std::chrono::microseconds{5}));
+  EXPECT_EQ(releases[0].kind, ReleaseKind::kWave);
+  EXPECT_EQ(releases[0].revision, 1);
+  EXPECT_FALSE(releases[0].explicit_time);
+  EXPECT_FALSE(releases[0].recorded_at.has_value());
+  EXPECT_EQ(releases[1].kind, ReleaseKind::kWithdrawn);
+  EXPECT_TRUE(Read()->ListReleases("adv_missing").value().empty());
+}
+
+TEST_P(StoreTest, ReleaseSeqIncreasesAndIsNeverReused) {
+  InsertAdvisories({"adv_1"});
+  const Release row = MakeRelease("adv_1", "early", ReleaseKind::kWave, t0_);
+  auto tx = Write();
+  const int64_t first = tx->InsertRelease(row).value();
+  const int64_t second = tx->InsertRelease(row).value();
+  ASSERT_TRUE(tx->Commit().has_value());
+  EXPECT_GT(second, first);
+
+  // Deleting the newest row must not hand its seq out again (a feed cursor may point at it).
+  auto del = Write();
+  ASSERT_TRUE(del->DeleteRelease(second).has_value());
+  auto missing = del->DeleteRelease(second);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(del->DeleteRelease(987654).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(del->Commit().has_value());
+
+  auto again = Write();
+  const int64_t third = again->InsertRelease(row).value();
+  ASSERT_TRUE(again->Commit().has_value());
+  EXPECT_GT(third, second);
+  EXPECT_EQ(Seqs(Read()->ListReleases("adv_1").value()), (std::vector<int64_t>{first, third}));
+}
+
+TEST_P(StoreTest, ListTierReleasesHonoursCursorUntilAndLimit) {
+  InsertAdvisories({"adv_1"});
+  const TimePoint until = t0_ + std::chrono::hours{1};
+  auto tx = Write();
+  // Inserted so that seq order differs from (at, seq) order.
+  const int64_t at_until =
+      tx->InsertRelease(MakeRelease("adv_1", "early", ReleaseKind::kPublic, until)).value();
+  const int64_t a =
+      tx->InsertRelease(MakeRelease("adv_1", "early", ReleaseKind::kWave, t0_)).value();
+  const int64_t b =
+      tx->InsertRelease(MakeRelease("adv_1", "early", ReleaseKind::kWithdrawn, t0_)).value();
+  const int64_t after_until = tx->InsertRelease(MakeRelease("adv_1", "early", ReleaseKind::kWave,
+                                                            until + std::chrono::microseconds{1}))
+                                  .value();
+  ASSERT_TRUE(
+      tx->InsertRelease(MakeRelease("adv_1", "standard", ReleaseKind::kWave, t0_)).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+  (void)after_until;
+
+  auto read = Read();
+  using Seq = std::vector<int64_t>;
+  // The row exactly at `until` is included; the one a microsecond later is not.
+  EXPECT_EQ(Seqs(read->ListTierReleases("early", std::nullopt, until, 10).value()),
+            (Seq{a, b, at_until}));
+  EXPECT_EQ(Seqs(read->ListTierReleases("early", std::nullopt, until, 2).value()), (Seq{a, b}));
+  EXPECT_TRUE(read->ListTierReleases("early", std::nullopt, until, 0).value().empty());
+  // The row at the cursor is excluded; a later seq at the same `at` is included.
+  EXPECT_EQ(Seqs(read->ListTierReleases("early", ReleaseCursor{t0_, a}, until, 10).value()),
+            (Seq{b, at_until}));
+  // A later `at` comes after the cursor even though its seq is smaller.
+  EXPECT_EQ(Seqs(read->ListTierReleases("early", ReleaseCursor{t0_, b}, until, 10).value()),
+            (Seq{at_until}));
+  EXPECT_TRUE(
+      read->ListTierReleases("early", ReleaseCursor{until, at_until}, until, 10).value().empty());
+  // A cursor between rows: every row with a later `at` follows it, whatever its seq.
+  EXPECT_EQ(
+      Seqs(read->ListTierReleases(
+                   "early", ReleaseCursor{t0_ - std::chrono::microseconds{1}, 1'000'000}, until, 10)
+               .value()),
+      (Seq{a, b, at_until}));
+  EXPECT_EQ(Seqs(read->ListTierReleases("early", ReleaseCursor{t0_, 0}, until, 1).value()),
+            (Seq{a}));
+  EXPECT_TRUE(read->ListTierReleases("early", std::nullopt, t0_ - std::chrono::microseconds{1}, 10)
+                  .value()
+                  .empty());
+  EXPECT_EQ(read->ListTierReleases("standard", std::nullopt, until, 10).value().size(), 1u);
+  EXPECT_TRUE(read->ListTierReleases("nobody", std::nullopt, until, 10).value().empty());
+}
+
+TEST_P(StoreTest, ListAdvisoriesOpenedForCountsOnlyWavesOfTheTier) {
+  InsertAdvisories({"adv_a", "adv_b", "adv_c", "adv_d", "adv_e", "adv_f"});
+  const TimePoint until = t0_ + std::chrono::hours{1};
+  auto tx = Write();
+  for (const Release& r : {
+           MakeRelease("adv_b", "early", ReleaseKind::kWave, t0_),
+           MakeRelease("adv_a", "early", ReleaseKind::kWave, until),  // exactly at until
+           MakeRelease("adv_a", "early", ReleaseKind::kWave, t0_),    // listed once
+           MakeRelease("adv_c", "early", ReleaseKind::kPublic, t0_),
+           MakeRelease("adv_d", "early", ReleaseKind::kWithdrawn, t0_),
+           MakeRelease("adv_e", "standard", ReleaseKind::kWave, t0_),
+           MakeRelease("adv_f", "early", ReleaseKind::kWave, until + std::chrono::microseconds{1}),
+       }) {
+    ASSERT_TRUE(tx->InsertRelease(r).has_value());
+  }
+  ASSERT_TRUE(tx->Commit().has_value());
+  auto read = Read();
+  EXPECT_EQ(read->ListAdvisoriesOpenedFor("early", until).value(),
+            (std::vector<std::string>{"adv_a", "adv_b"}));
+  EXPECT_EQ(read->ListAdvisoriesOpenedFor("standard", until).value(),
+            (std::vector<std::string>{"adv_e"}));
+  EXPECT_TRUE(
+      read->ListAdvisoriesOpenedFor("early", t0_ - std::chrono::microseconds{1}).value().empty());
+}
+
+TEST_P(StoreTest, ListDueReleasesSkipsRecordedRows) {
+  InsertAdvisories({"adv_1"});
+  const TimePoint until = t0_ + std::chrono::hours{1};
+  auto tx = Write();
+  const int64_t recorded =
+      tx->InsertRelease(MakeRelease("adv_1", "early", ReleaseKind::kWave, t0_)).value();
+  const int64_t at_until =
+      tx->InsertRelease(MakeRelease("adv_1", "standard", ReleaseKind::kWave, until)).value();
+  const int64_t first =
+      tx->InsertRelease(MakeRelease("adv_1", "early", ReleaseKind::kPublic, t0_)).value();
+  Release already = MakeRelease("adv_1", "early", ReleaseKind::kWave, t0_);
+  already.recorded_at = t0_;
+  ASSERT_TRUE(tx->InsertRelease(already).has_value());
+  ASSERT_TRUE(tx->InsertRelease(MakeRelease("adv_1", "early", ReleaseKind::kPublic,
+                                            until + std::chrono::microseconds{1}))
+                  .has_value());
+  const TimePoint marked_at = t0_ + std::chrono::microseconds{77};
+  ASSERT_TRUE(tx->MarkReleaseRecorded(recorded, marked_at).has_value());
+  auto missing = tx->MarkReleaseRecorded(987654, t0_);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto read = Read();
+  using Seq = std::vector<int64_t>;
+  EXPECT_EQ(Seqs(read->ListDueReleases(until, 10).value()), (Seq{first, at_until}));
+  EXPECT_EQ(Seqs(read->ListDueReleases(until, 1).value()), (Seq{first}));
+  EXPECT_TRUE(read->ListDueReleases(t0_ - std::chrono::microseconds{1}, 10).value().empty());
+  auto rows = read->ListReleases("adv_1").value();
+  ASSERT_EQ(rows.size(), 5u);
+  ASSERT_EQ(rows[0].seq, recorded);
+  EXPECT_EQ(rows[0].recorded_at, std::optional<TimePoint>(marked_at));
+}
+
+// --- embargo terms ---
+
+TEST_P(StoreTest, TermsAcceptanceKeepsTheFirst) {
+  InsertAdvisories({"adv_1"});
+  auto tx = Write();
+  ASSERT_TRUE(tx->InsertPartner(MakePartner("prt_1")).has_value());
+  const std::string terms(64, 't');
+  const TermsAcceptance first{"adv_1", 2, "prt_1", terms, "token:p1", t0_};
+  ASSERT_TRUE(tx->InsertTermsAcceptance(first).has_value());
+  const TermsAcceptance repeat{"adv_1", 3, "prt_1", terms, "token:p2", t0_ + std::chrono::hours{1}};
+  ASSERT_TRUE(tx->InsertTermsAcceptance(repeat).has_value());
+  const TermsAcceptance new_terms{
+      "adv_1", 3, "prt_1", std::string(64, 'u'), "token:p2", t0_ + std::chrono::hours{2}};
+  ASSERT_TRUE(tx->InsertTermsAcceptance(new_terms).has_value());
+  EXPECT_FALSE(
+      tx->InsertTermsAcceptance({"adv_1", 1, "prt_missing", terms, "token:x", t0_}).has_value());
+  EXPECT_FALSE(
+      tx->InsertTermsAcceptance({"adv_missing", 1, "prt_1", terms, "token:x", t0_}).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto read = Read();
+  auto found = read->FindTermsAcceptance("adv_1", "prt_1", terms).value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->advisory_id, "adv_1");
+  EXPECT_EQ(found->revision, 2);
+  EXPECT_EQ(found->partner_id, "prt_1");
+  EXPECT_EQ(found->terms_sha256, terms);
+  EXPECT_EQ(found->actor, "token:p1");
+  EXPECT_EQ(found->accepted_at, t0_);
+  auto other = read->FindTermsAcceptance("adv_1", "prt_1", std::string(64, 'u')).value();
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(other->revision, 3);
+  EXPECT_EQ(other->accepted_at, t0_ + std::chrono::hours{2});
+  EXPECT_FALSE(read->FindTermsAcceptance("adv_1", "prt_2", terms).value().has_value());
+  EXPECT_FALSE(read->FindTermsAcceptance("adv_2", "prt_1", terms).value().has_value());
+}
+
+TEST_P(StoreTest, UncommittedAdvisoryWritesLeaveNothing) {
+  InsertAdvisories({"adv_1"});
+  {
+    auto tx = Write();
+    ASSERT_TRUE(tx->InsertAdvisory(MakeAdvisory("adv_2", t0_)).has_value());
+    ASSERT_TRUE(tx->InsertPartner(MakePartner("prt_1")).has_value());
+    Artifact a = MakeArtifact(*tx, "art_a", "adv_1", t0_);
+    ASSERT_TRUE(tx->InsertArtifact(a).has_value());
+    Revision r = MakeRevision("adv_1", 1, {"CVE-2026-1111"});
+    r.artifact_ids = {"art_a"};
+    ASSERT_TRUE(tx->InsertRevision(r).has_value());
+    Advisory changed = MakeAdvisory("adv_1", t0_);
+    changed.recorded_status = AdvisoryStatus::kPublic;
+    ASSERT_TRUE(tx->UpdateAdvisory(changed).has_value());
+    const int64_t seq =
+        tx->InsertRelease(MakeRelease("adv_1", "early", ReleaseKind::kWave, t0_)).value();
+    ASSERT_TRUE(tx->MarkReleaseRecorded(seq, t0_).has_value());
+    ASSERT_TRUE(tx->InsertTermsAcceptance({"adv_1", 1, "prt_1", "h", "token:p", t0_}).has_value());
+  }  // destroyed without Commit
+  auto read = Read();
+  EXPECT_FALSE(read->FindAdvisory("adv_2").value().has_value());
+  EXPECT_EQ(read->FindAdvisory("adv_1").value()->recorded_status, AdvisoryStatus::kDraft);
+  EXPECT_FALSE(read->FindArtifact("art_a").value().has_value());
+  EXPECT_FALSE(read->GetContent("sha-art_a").value().has_value());
+  EXPECT_FALSE(read->FindRevision("adv_1", 1).value().has_value());
+  EXPECT_TRUE(read->ListReleases("adv_1").value().empty());
+  EXPECT_TRUE(read->ListDueReleases(t0_, 10).value().empty());
+  EXPECT_FALSE(read->FindTermsAcceptance("adv_1", "prt_1", "h").value().has_value());
+  EXPECT_EQ(read->ListAdvisories({}).value().size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::ValuesIn(Backends()),
                          [](const auto& param_info) { return param_info.param.name; });
 
@@ -268,8 +973,117 @@ TEST(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
     ASSERT_TRUE(tx->Commit().has_value());
   }
   auto store = OpenSqlite(dir.path() / "db").value();
-  EXPECT_EQ(store->SchemaVersion(), 1);
+  EXPECT_EQ(store->SchemaVersion(), 2);
   EXPECT_EQ(*store->Begin(TxMode::kRead).value()->GetSetting("k").value(), "v");
+}
+
+// Runs `sql` on the database file directly, bypassing the store.
+void ExecRaw(const std::filesystem::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+  EXPECT_EQ(rc, SQLITE_OK) << (message != nullptr ? message : "") << " in: " << sql;
+  sqlite3_free(message);
+  sqlite3_close(db);
+}
+
+int64_t QueryRaw(const std::filesystem::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  int64_t value = -1;
+  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      value = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return value;
+}
+
+TEST(SqliteStoreTest, UpgradesAVersionOneDatabase) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "db";
+  // A database as the previous release left it: migration 1 only, with data.
+  ExecRaw(path, std::string(sqlite::kMigrations[0]) +
+                    "INSERT INTO tiers VALUES('early', 432000, 'e');"
+                    "INSERT INTO partners(id, name, country, tier, status, created_at, updated_at) "
+                    "VALUES('prt_old', 'Old', 'DE', 'early', 'active', 1, 2);"
+                    "PRAGMA user_version = 1;");
+  ASSERT_EQ(QueryRaw(path, "PRAGMA user_version"), 1);
+
+  auto store = OpenSqlite(path).value();
+  EXPECT_EQ(store->SchemaVersion(), 2);
+  EXPECT_EQ(QueryRaw(path, "PRAGMA user_version"), 2);
+  const TimePoint t = ParseTime("2026-07-01T00:00:00Z").value();
+  auto tx = store->Begin(TxMode::kWrite).value();
+  ASSERT_TRUE(tx->FindPartner("prt_old").value().has_value());
+  Advisory advisory;
+  advisory.id = "adv_1";
+  advisory.public_at = t;
+  advisory.created_at = t;
+  advisory.updated_at = t;
+  ASSERT_TRUE(tx->InsertAdvisory(advisory).has_value());
+  EXPECT_EQ(tx->InsertRelease({0, "adv_1", 1, "early", ReleaseKind::kWave, t, false, std::nullopt})
+                .value(),
+            1);
+  ASSERT_TRUE(tx->InsertTermsAcceptance({"adv_1", 1, "prt_old", "h", "token:p", t}).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+  EXPECT_EQ(store->Begin(TxMode::kRead).value()->ListAdvisoriesOpenedFor("early", t).value(),
+            (std::vector<std::string>{"adv_1"}));
+}
+
+TEST(SqliteStoreTest, ContentRowIsWrittenOnce) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "db";
+  {
+    auto store = OpenSqlite(path).value();
+    auto tx = store->Begin(TxMode::kWrite).value();
+    ASSERT_TRUE(tx->PutContent("abc", "bytes").has_value());
+    ASSERT_TRUE(tx->PutContent("abc", "bytes").has_value());
+    ASSERT_TRUE(tx->Commit().has_value());
+  }
+  EXPECT_EQ(QueryRaw(path, "SELECT COUNT(*) FROM content_blobs"), 1);
+  EXPECT_EQ(QueryRaw(path, "SELECT size FROM content_blobs WHERE sha256 = 'abc'"), 5);
+}
+
+TEST(SqliteStoreTest, CorruptStoredAdvisoryDataIsInternal) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "db";
+  {
+    auto store = OpenSqlite(path).value();
+    auto tx = store->Begin(TxMode::kWrite).value();
+    Advisory advisory;
+    advisory.id = "adv_1";
+    ASSERT_TRUE(tx->InsertAdvisory(advisory).has_value());
+    Revision revision;
+    revision.advisory_id = "adv_1";
+    ASSERT_TRUE(tx->InsertRevision(revision).has_value());
+    revision.number = 2;
+    ASSERT_TRUE(tx->InsertRevision(revision).has_value());
+    ASSERT_TRUE(tx->PutContent("h", "x").has_value());
+    Artifact artifact;
+    artifact.id = "art_1";
+    artifact.advisory_id = "adv_1";
+    artifact.content_sha256 = "h";
+    ASSERT_TRUE(tx->InsertArtifact(artifact).has_value());
+    ASSERT_TRUE(tx->Commit().has_value());
+  }
+  ExecRaw(path,
+          "UPDATE revisions SET content = 'not json' WHERE number = 1;"
+          "UPDATE revisions SET content = '{\"title\": 5}' WHERE number = 2;"
+          "UPDATE advisories SET recorded_status = 'bogus';"
+          "UPDATE artifacts SET kind = 'bogus';");
+  auto store = OpenSqlite(path).value();
+  auto tx = store->Begin(TxMode::kRead).value();
+  EXPECT_EQ(tx->FindRevision("adv_1", 1).error().code, ErrorCode::kInternal);
+  EXPECT_EQ(tx->FindRevision("adv_1", 2).error().code, ErrorCode::kInternal);
+  EXPECT_EQ(tx->ListRevisions("adv_1").error().code, ErrorCode::kInternal);
+  EXPECT_EQ(tx->FindAdvisory("adv_1").error().code, ErrorCode::kInternal);
+  EXPECT_EQ(tx->ListAdvisories({}).error().code, ErrorCode::kInternal);
+  EXPECT_EQ(tx->FindArtifact("art_1").error().code, ErrorCode::kInternal);
 }
 
 TEST(SqliteStoreTest, RefusesANewerSchema) {

@@ -79,6 +79,92 @@ CREATE TABLE tree_heads (
   signature BLOB NOT NULL
 );
 )sql",
+    // 2: advisories, revisions and their artifact sets, artifacts, content blobs, the release
+    // schedule and embargo-terms acceptances. Enum columns hold the core ToString() names;
+    // times are unix microseconds.
+    R"sql(
+CREATE TABLE advisories (
+  id               TEXT PRIMARY KEY,
+  public_at        INTEGER NOT NULL,
+  latest_revision  INTEGER NOT NULL,
+  created_by       TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  withdrawn_at     INTEGER,
+  withdrawn_reason TEXT NOT NULL DEFAULT '',
+  recorded_status  TEXT NOT NULL
+);
+CREATE INDEX advisories_created ON advisories(created_at, id);
+-- content is a JSON object: title, description, cves, products, cvss_vectors, terms.
+CREATE TABLE revisions (
+  advisory_id  TEXT NOT NULL REFERENCES advisories(id),
+  number       INTEGER NOT NULL,
+  state        TEXT NOT NULL CHECK (state IN ('draft','published')),
+  summary      TEXT NOT NULL,
+  content      TEXT NOT NULL,
+  terms_sha256 TEXT NOT NULL,
+  created_by   TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  release_at   INTEGER,
+  PRIMARY KEY (advisory_id, number)
+);
+CREATE TABLE content_blobs (
+  sha256 TEXT PRIMARY KEY,
+  size   INTEGER NOT NULL,
+  data   BLOB NOT NULL
+);
+CREATE TABLE artifacts (
+  id             TEXT PRIMARY KEY,
+  advisory_id    TEXT NOT NULL REFERENCES advisories(id),
+  revision       INTEGER NOT NULL,
+  kind           TEXT NOT NULL,
+  title          TEXT NOT NULL,
+  media_type     TEXT NOT NULL,
+  sensitivity    TEXT NOT NULL,
+  filename       TEXT NOT NULL DEFAULT '',
+  content_sha256 TEXT NOT NULL REFERENCES content_blobs(sha256),
+  size           INTEGER NOT NULL CHECK (size >= 0),
+  alternative_of TEXT NOT NULL DEFAULT '',
+  replaces       TEXT NOT NULL DEFAULT '',
+  created_by     TEXT NOT NULL,
+  created_at     INTEGER NOT NULL
+);
+-- Serves ListArtifacts and is the parent key that keeps a revision's artifact set within its
+-- own advisory.
+CREATE UNIQUE INDEX artifacts_advisory ON artifacts(advisory_id, id);
+CREATE TABLE revision_artifacts (
+  advisory_id TEXT NOT NULL,
+  revision    INTEGER NOT NULL,
+  position    INTEGER NOT NULL,
+  artifact_id TEXT NOT NULL,
+  PRIMARY KEY (advisory_id, revision, position),
+  FOREIGN KEY (advisory_id, revision) REFERENCES revisions(advisory_id, number),
+  FOREIGN KEY (advisory_id, artifact_id) REFERENCES artifacts(advisory_id, id)
+) WITHOUT ROWID;
+-- AUTOINCREMENT: a seq is never handed out twice, even after the newest row is deleted.
+CREATE TABLE releases (
+  seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+  advisory_id   TEXT NOT NULL REFERENCES advisories(id),
+  revision      INTEGER NOT NULL,
+  tier          TEXT NOT NULL REFERENCES tiers(name),
+  kind          TEXT NOT NULL CHECK (kind IN ('wave','public','withdrawn')),
+  at            INTEGER NOT NULL,
+  explicit_time INTEGER NOT NULL CHECK (explicit_time IN (0, 1)),
+  recorded_at   INTEGER
+);
+CREATE INDEX releases_tier ON releases(tier, at, seq);
+CREATE INDEX releases_advisory ON releases(advisory_id, at, seq);
+CREATE INDEX releases_due ON releases(at, seq) WHERE recorded_at IS NULL;
+CREATE TABLE terms_acceptances (
+  advisory_id  TEXT NOT NULL REFERENCES advisories(id),
+  partner_id   TEXT NOT NULL REFERENCES partners(id),
+  terms_sha256 TEXT NOT NULL,
+  revision     INTEGER NOT NULL,
+  actor        TEXT NOT NULL,
+  accepted_at  INTEGER NOT NULL,
+  PRIMARY KEY (advisory_id, partner_id, terms_sha256)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace forewarn::store::sqlite

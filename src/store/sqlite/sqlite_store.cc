@@ -3,6 +3,8 @@
 // IMMEDIATE so they never fail halfway on a lock upgrade.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -118,6 +120,205 @@ Result<TokenRecord> ReadToken(const Statement& s) {
 
 constexpr std::string_view kTokenColumns =
     "id, secret_hash, role, partner_id, name, created_by, created_at, expires_at, revoked_at";
+
+// A stored enum name or JSON document that does not parse was not written by this code: the
+// database is corrupt, which is kInternal rather than the caller's kInvalidArgument.
+template <class T>
+Result<T> Stored(Result<T> parsed, std::string_view what) {
+  if (!parsed) {
+    return Fail(ErrorCode::kInternal,
+                fmt::format("stored {} is corrupt: {}", what, parsed.error().message));
+  }
+  return parsed;
+}
+
+// Rewords a constraint violation so that it names the object; other errors pass unchanged.
+Error ExplainConflict(Error error, std::string_view what) {
+  if (error.code == ErrorCode::kConflict) {
+    error.message = fmt::format("{} cannot be stored: {}", what, error.message);
+  }
+  return error;
+}
+
+Status ExplainConflict(Status status, std::string_view what) {
+  if (status) return status;
+  return tl::unexpected<Error>(ExplainConflict(status.error(), what));
+}
+
+// Reads every remaining row of `s` with `read`.
+template <class T>
+Result<std::vector<T>> ReadAll(Statement& s, Result<T> (*read)(const Statement&)) {
+  std::vector<T> rows;
+  while (true) {
+    FW_ASSIGN_OR_RETURN(auto step, s.Step());
+    if (step == StepResult::kDone) break;
+    FW_ASSIGN_OR_RETURN(auto row, read(s));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+int64_t LimitParam(size_t limit) {
+  return static_cast<int64_t>(
+      std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<int64_t>::max())));
+}
+
+// dump() throws on text that is not UTF-8; that is the caller's input, not a store failure.
+Result<std::string> ContentJson(const AdvisoryContent& content) {
+  json products = json::array();
+  for (const auto& p : content.products) {
+    products.push_back({{"name", p.name}, {"versions", p.versions}, {"fixed", p.fixed}});
+  }
+  const json object = {{"title", content.title},
+                       {"description", content.description},
+                       {"cves", content.cves},
+                       {"products", std::move(products)},
+                       {"cvss_vectors", content.cvss_vectors},
+                       {"terms", content.terms}};
+  try {
+    return object.dump();
+  } catch (const json::exception&) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("advisory content '{}' is not valid UTF-8",
+                                                         content.title.substr(0, 64)));
+  }
+}
+
+// Checked reads of one member: false if it is missing or of another type (never throws).
+bool ReadJsonString(const json& object, const char* key, std::string& out) {
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return false;
+  out = it->get<std::string>();
+  return true;
+}
+
+bool ReadJsonStrings(const json& object, const char* key, std::vector<std::string>& out) {
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_array()) return false;
+  for (const auto& value : *it) {
+    if (!value.is_string()) return false;
+    out.push_back(value.get<std::string>());
+  }
+  return true;
+}
+
+bool ReadJsonProducts(const json& object, std::vector<Product>& out) {
+  const auto it = object.find("products");
+  if (it == object.end() || !it->is_array()) return false;
+  for (const auto& value : *it) {
+    Product p;
+    if (!value.is_object() || !ReadJsonString(value, "name", p.name) ||
+        !ReadJsonString(value, "versions", p.versions) ||
+        !ReadJsonString(value, "fixed", p.fixed)) {
+      return false;
+    }
+    out.push_back(std::move(p));
+  }
+  return true;
+}
+
+Result<AdvisoryContent> ParseContent(const std::string& text) {
+  const json object = json::parse(text, nullptr, false);
+  AdvisoryContent content;
+  const bool ok = object.is_object() && ReadJsonString(object, "title", content.title) &&
+                  ReadJsonString(object, "description", content.description) &&
+                  ReadJsonStrings(object, "cves", content.cves) &&
+                  ReadJsonProducts(object, content.products) &&
+                  ReadJsonStrings(object, "cvss_vectors", content.cvss_vectors) &&
+                  ReadJsonString(object, "terms", content.terms);
+  if (!ok) return Fail(ErrorCode::kInternal, "stored advisory content is corrupt");
+  return content;
+}
+
+constexpr std::string_view kAdvisoryColumns =
+    "id, public_at, latest_revision, created_by, created_at, updated_at, withdrawn_at, "
+    "withdrawn_reason, recorded_status";
+
+Result<Advisory> ReadAdvisory(const Statement& s) {
+  Advisory a;
+  a.id = s.Text(0);
+  a.public_at = FromUnixMicros(s.Int(1));
+  a.latest_revision = static_cast<int>(s.Int(2));
+  a.created_by = s.Text(3);
+  a.created_at = FromUnixMicros(s.Int(4));
+  a.updated_at = FromUnixMicros(s.Int(5));
+  a.withdrawn_at = OptionalTime(s.OptionalInt(6));
+  a.withdrawn_reason = s.Text(7);
+  FW_ASSIGN_OR_RETURN(a.recorded_status, Stored(ParseAdvisoryStatus(s.Text(8)), "advisory status"));
+  return a;
+}
+
+// Binds parameters 1..9 in kAdvisoryColumns order.
+void BindAdvisory(Statement& s, const Advisory& a) {
+  s.Bind(1, a.id).Bind(2, ToUnixMicros(a.public_at)).Bind(3, int64_t{a.latest_revision});
+  s.Bind(4, a.created_by).Bind(5, ToUnixMicros(a.created_at)).Bind(6, ToUnixMicros(a.updated_at));
+  s.Bind(7, OptionalMicros(a.withdrawn_at)).Bind(8, a.withdrawn_reason);
+  s.Bind(9, ToString(a.recorded_status));
+}
+
+constexpr std::string_view kRevisionColumns =
+    "advisory_id, number, state, summary, content, terms_sha256, created_by, created_at, "
+    "release_at";
+
+// Everything but artifact_ids, which live in revision_artifacts.
+Result<Revision> ReadRevision(const Statement& s) {
+  Revision r;
+  r.advisory_id = s.Text(0);
+  r.number = static_cast<int>(s.Int(1));
+  FW_ASSIGN_OR_RETURN(r.state, Stored(ParseRevisionState(s.Text(2)), "revision state"));
+  r.summary = s.Text(3);
+  FW_ASSIGN_OR_RETURN(r.content, ParseContent(s.Text(4)));
+  r.terms_sha256 = s.Text(5);
+  r.created_by = s.Text(6);
+  r.created_at = FromUnixMicros(s.Int(7));
+  r.release_at = OptionalTime(s.OptionalInt(8));
+  return r;
+}
+
+// Binds parameters 1..9 in kRevisionColumns order; `content` is ContentJson(r.content).
+void BindRevision(Statement& s, const Revision& r, const std::string& content) {
+  s.Bind(1, r.advisory_id).Bind(2, int64_t{r.number}).Bind(3, ToString(r.state));
+  s.Bind(4, r.summary).Bind(5, content).Bind(6, r.terms_sha256).Bind(7, r.created_by);
+  s.Bind(8, ToUnixMicros(r.created_at)).Bind(9, OptionalMicros(r.release_at));
+}
+
+constexpr std::string_view kArtifactColumns =
+    "id, advisory_id, revision, kind, title, media_type, sensitivity, filename, content_sha256, "
+    "size, alternative_of, replaces, created_by, created_at";
+
+Result<Artifact> ReadArtifact(const Statement& s) {
+  Artifact a;
+  a.id = s.Text(0);
+  a.advisory_id = s.Text(1);
+  a.revision = static_cast<int>(s.Int(2));
+  FW_ASSIGN_OR_RETURN(a.kind, Stored(ParseArtifactKind(s.Text(3)), "artifact kind"));
+  a.title = s.Text(4);
+  a.media_type = s.Text(5);
+  FW_ASSIGN_OR_RETURN(a.sensitivity, Stored(ParseSensitivity(s.Text(6)), "artifact sensitivity"));
+  a.filename = s.Text(7);
+  a.content_sha256 = s.Text(8);
+  a.size = static_cast<uint64_t>(s.Int(9));  // CHECK (size >= 0) in the schema
+  a.alternative_of = s.Text(10);
+  a.replaces = s.Text(11);
+  a.created_by = s.Text(12);
+  a.created_at = FromUnixMicros(s.Int(13));
+  return a;
+}
+
+constexpr std::string_view kReleaseColumns =
+    "seq, advisory_id, revision, tier, kind, at, explicit_time, recorded_at";
+
+Result<Release> ReadRelease(const Statement& s) {
+  Release r;
+  r.seq = s.Int(0);
+  r.advisory_id = s.Text(1);
+  r.revision = static_cast<int>(s.Int(2));
+  r.tier = s.Text(3);
+  FW_ASSIGN_OR_RETURN(r.kind, Stored(ParseReleaseKind(s.Text(4)), "release kind"));
+  r.at = FromUnixMicros(s.Int(5));
+  r.explicit_time = s.Int(6) != 0;
+  r.recorded_at = OptionalTime(s.OptionalInt(7));
+  return r;
+}
 
 class SqliteStore;
 
@@ -346,6 +547,283 @@ class SqliteTransaction final : public Transaction {
     return Changes();
   }
 
+  // --- advisories ---
+  Status InsertAdvisory(const Advisory& advisory) override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format("INSERT INTO advisories({}) VALUES(?, ?, ?, "
+                                                    "?, ?, ?, ?, ?, ?)",
+                                                    kAdvisoryColumns)));
+    BindAdvisory(s, advisory);
+    return ExplainConflict(s.Run(), fmt::format("advisory {}", advisory.id));
+  }
+
+  Status UpdateAdvisory(const Advisory& advisory) override {
+    FW_ASSIGN_OR_RETURN(
+        auto s, Prepare("UPDATE advisories SET public_at = ?2, latest_revision = ?3, "
+                        "created_by = ?4, created_at = ?5, updated_at = ?6, withdrawn_at = ?7, "
+                        "withdrawn_reason = ?8, recorded_status = ?9 WHERE id = ?1"));
+    BindAdvisory(s, advisory);
+    FW_TRY(s.Run());
+    if (Changes() == 0) {
+      return Fail(ErrorCode::kNotFound, fmt::format("advisory {} not found", advisory.id));
+    }
+    return Ok();
+  }
+
+  Result<std::optional<Advisory>> FindAdvisory(const std::string& id) override {
+    FW_ASSIGN_OR_RETURN(
+        auto s, Prepare(fmt::format("SELECT {} FROM advisories WHERE id = ?", kAdvisoryColumns)));
+    s.Bind(1, id);
+    FW_ASSIGN_OR_RETURN(auto step, s.Step());
+    if (step == StepResult::kDone) return std::optional<Advisory>();
+    FW_ASSIGN_OR_RETURN(auto advisory, ReadAdvisory(s));
+    return std::optional<Advisory>(std::move(advisory));
+  }
+
+  Result<std::vector<Advisory>> ListAdvisories(const AdvisoryFilter& filter) override {
+    // The CVE filter looks only at the latest revision's stored cves array; NULL disables it.
+    FW_ASSIGN_OR_RETURN(
+        auto s, Prepare(fmt::format("SELECT {} FROM advisories a WHERE ?1 IS NULL OR EXISTS "
+                                    "(SELECT 1 FROM revisions r, json_each(r.content, '$.cves') c "
+                                    "WHERE r.advisory_id = a.id AND r.number = a.latest_revision "
+                                    "AND c.value = ?1) ORDER BY created_at, id",
+                                    kAdvisoryColumns)));
+    if (filter.cve) s.Bind(1, *filter.cve);
+    return ReadAll(s, ReadAdvisory);
+  }
+
+  // --- revisions ---
+  Status InsertRevision(const Revision& revision) override {
+    FW_ASSIGN_OR_RETURN(auto advisory, Prepare("SELECT 1 FROM advisories WHERE id = ?"));
+    advisory.Bind(1, revision.advisory_id);
+    FW_ASSIGN_OR_RETURN(auto found, advisory.Step());
+    if (found == StepResult::kDone) {
+      return Fail(ErrorCode::kNotFound, fmt::format("advisory {} not found", revision.advisory_id));
+    }
+    FW_ASSIGN_OR_RETURN(auto content, ContentJson(revision.content));
+    return Atomically([&]() -> Status {
+      FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format("INSERT INTO revisions({}) VALUES(?, ?, ?, "
+                                                      "?, ?, ?, ?, ?, ?)",
+                                                      kRevisionColumns)));
+      BindRevision(s, revision, content);
+      FW_TRY(ExplainConflict(s.Run(), fmt::format("revision {} of advisory {}", revision.number,
+                                                  revision.advisory_id)));
+      return InsertRevisionArtifacts(revision);
+    });
+  }
+
+  Status UpdateRevision(const Revision& revision) override {
+    FW_ASSIGN_OR_RETURN(auto content, ContentJson(revision.content));
+    return Atomically([&]() -> Status {
+      FW_ASSIGN_OR_RETURN(
+          auto s, Prepare("UPDATE revisions SET state = ?3, summary = ?4, content = ?5, "
+                          "terms_sha256 = ?6, created_by = ?7, created_at = ?8, release_at = ?9 "
+                          "WHERE advisory_id = ?1 AND number = ?2"));
+      BindRevision(s, revision, content);
+      FW_TRY(s.Run());
+      if (Changes() == 0) {
+        return Fail(ErrorCode::kNotFound, fmt::format("revision {} of advisory {} not found",
+                                                      revision.number, revision.advisory_id));
+      }
+      FW_ASSIGN_OR_RETURN(auto clear, Prepare("DELETE FROM revision_artifacts WHERE "
+                                              "advisory_id = ? AND revision = ?"));
+      FW_TRY(clear.Bind(1, revision.advisory_id).Bind(2, int64_t{revision.number}).Run());
+      return InsertRevisionArtifacts(revision);
+    });
+  }
+
+  Result<std::optional<Revision>> FindRevision(const std::string& advisory_id,
+                                               int number) override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format("SELECT {} FROM revisions WHERE "
+                                                    "advisory_id = ? AND number = ?",
+                                                    kRevisionColumns)));
+    s.Bind(1, advisory_id).Bind(2, int64_t{number});
+    FW_ASSIGN_OR_RETURN(auto step, s.Step());
+    if (step == StepResult::kDone) return std::optional<Revision>();
+    FW_ASSIGN_OR_RETURN(auto revision, ReadRevision(s));
+    FW_ASSIGN_OR_RETURN(revision.artifact_ids, ListRevisionArtifacts(advisory_id, number));
+    return std::optional<Revision>(std::move(revision));
+  }
+
+  Result<std::vector<Revision>> ListRevisions(const std::string& advisory_id) override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format("SELECT {} FROM revisions WHERE "
+                                                    "advisory_id = ? ORDER BY number",
+                                                    kRevisionColumns)));
+    s.Bind(1, advisory_id);
+    FW_ASSIGN_OR_RETURN(auto revisions, ReadAll(s, ReadRevision));
+    for (auto& revision : revisions) {
+      FW_ASSIGN_OR_RETURN(revision.artifact_ids,
+                          ListRevisionArtifacts(advisory_id, revision.number));
+    }
+    return revisions;
+  }
+
+  // --- artifacts and content ---
+  Status InsertArtifact(const Artifact& artifact) override {
+    if (artifact.size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("artifact {} size {} is too large", artifact.id, artifact.size));
+    }
+    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format("INSERT INTO artifacts({}) VALUES(?, ?, ?, "
+                                                    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                                    kArtifactColumns)));
+    s.Bind(1, artifact.id).Bind(2, artifact.advisory_id).Bind(3, int64_t{artifact.revision});
+    s.Bind(4, ToString(artifact.kind)).Bind(5, artifact.title).Bind(6, artifact.media_type);
+    s.Bind(7, ToString(artifact.sensitivity)).Bind(8, artifact.filename);
+    s.Bind(9, artifact.content_sha256).Bind(10, static_cast<int64_t>(artifact.size));
+    s.Bind(11, artifact.alternative_of).Bind(12, artifact.replaces);
+    s.Bind(13, artifact.created_by).Bind(14, ToUnixMicros(artifact.created_at));
+    return ExplainConflict(s.Run(), fmt::format("artifact {}", artifact.id));
+  }
+
+  Result<std::optional<Artifact>> FindArtifact(const std::string& id) override {
+    FW_ASSIGN_OR_RETURN(
+        auto s, Prepare(fmt::format("SELECT {} FROM artifacts WHERE id = ?", kArtifactColumns)));
+    s.Bind(1, id);
+    FW_ASSIGN_OR_RETURN(auto step, s.Step());
+    if (step == StepResult::kDone) return std::optional<Artifact>();
+    FW_ASSIGN_OR_RETURN(auto artifact, ReadArtifact(s));
+    return std::optional<Artifact>(std::move(artifact));
+  }
+
+  Result<std::vector<Artifact>> ListArtifacts(const std::string& advisory_id) override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format("SELECT {} FROM artifacts WHERE "
+                                                    "advisory_id = ? ORDER BY created_at, id",
+                                                    kArtifactColumns)));
+    s.Bind(1, advisory_id);
+    return ReadAll(s, ReadArtifact);
+  }
+
+  Status PutContent(const std::string& sha256_hex, const std::string& bytes) override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare("INSERT INTO content_blobs(sha256, size, data) "
+                                        "VALUES(?, ?, ?) ON CONFLICT(sha256) DO NOTHING"));
+    return s.Bind(1, sha256_hex)
+        .Bind(2, static_cast<int64_t>(bytes.size()))
+        .BindBlob(3, bytes)
+        .Run();
+  }
+
+  Result<std::optional<std::string>> GetContent(const std::string& sha256_hex) override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare("SELECT data FROM content_blobs WHERE sha256 = ?"));
+    s.Bind(1, sha256_hex);
+    FW_ASSIGN_OR_RETURN(auto step, s.Step());
+    if (step == StepResult::kDone) return std::optional<std::string>();
+    return std::optional<std::string>(s.Blob(0));
+  }
+
+  // --- release schedule ---
+  Result<int64_t> InsertRelease(const Release& release) override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare("INSERT INTO releases(advisory_id, revision, tier, kind, "
+                                        "at, explicit_time, recorded_at) "
+                                        "VALUES(?, ?, ?, ?, ?, ?, ?) RETURNING seq"));
+    s.Bind(1, release.advisory_id).Bind(2, int64_t{release.revision}).Bind(3, release.tier);
+    s.Bind(4, ToString(release.kind)).Bind(5, ToUnixMicros(release.at));
+    s.Bind(6, int64_t{release.explicit_time ? 1 : 0}).Bind(7, OptionalMicros(release.recorded_at));
+    auto step = s.Step();
+    if (!step) {
+      return tl::unexpected<Error>(ExplainConflict(
+          step.error(),
+          fmt::format("release of advisory {} for tier {}", release.advisory_id, release.tier)));
+    }
+    if (*step != StepResult::kRow) {
+      return Fail(ErrorCode::kInternal, "database insert returned no seq");
+    }
+    const int64_t seq = s.Int(0);
+    FW_ASSIGN_OR_RETURN(auto done, s.Step());
+    if (done != StepResult::kDone) {
+      return Fail(ErrorCode::kInternal, "database insert returned more than one seq");
+    }
+    return seq;
+  }
+
+  Status DeleteRelease(int64_t seq) override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare("DELETE FROM releases WHERE seq = ?"));
+    FW_TRY(s.Bind(1, seq).Run());
+    if (Changes() == 0) return Fail(ErrorCode::kNotFound, fmt::format("release {} not found", seq));
+    return Ok();
+  }
+
+  Result<std::vector<Release>> ListReleases(const std::string& advisory_id) override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format("SELECT {} FROM releases WHERE "
+                                                    "advisory_id = ? ORDER BY at, seq",
+                                                    kReleaseColumns)));
+    s.Bind(1, advisory_id);
+    return ReadAll(s, ReadRelease);
+  }
+
+  Result<std::vector<Release>> ListTierReleases(const std::string& tier,
+                                                const std::optional<ReleaseCursor>& after,
+                                                TimePoint until, size_t limit) override {
+    // Without a cursor, start below every possible (at, seq) so one statement serves both.
+    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format("SELECT {} FROM releases WHERE tier = ?1 AND "
+                                                    "at <= ?2 AND (at, seq) > (?3, ?4) "
+                                                    "ORDER BY at, seq LIMIT ?5",
+                                                    kReleaseColumns)));
+    constexpr int64_t kBeforeAll = std::numeric_limits<int64_t>::min();
+    s.Bind(1, tier).Bind(2, ToUnixMicros(until));
+    s.Bind(3, after ? ToUnixMicros(after->at) : kBeforeAll)
+        .Bind(4, after ? after->seq : kBeforeAll);
+    s.Bind(5, LimitParam(limit));
+    return ReadAll(s, ReadRelease);
+  }
+
+  Result<std::vector<std::string>> ListAdvisoriesOpenedFor(const std::string& tier,
+                                                           TimePoint until) override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare("SELECT DISTINCT advisory_id FROM releases WHERE "
+                                        "tier = ? AND kind = ? AND at <= ? ORDER BY advisory_id"));
+    s.Bind(1, tier).Bind(2, ToString(ReleaseKind::kWave)).Bind(3, ToUnixMicros(until));
+    std::vector<std::string> ids;
+    while (true) {
+      FW_ASSIGN_OR_RETURN(auto step, s.Step());
+      if (step == StepResult::kDone) break;
+      ids.push_back(s.Text(0));
+    }
+    return ids;
+  }
+
+  Result<std::vector<Release>> ListDueReleases(TimePoint until, size_t limit) override {
+    // "recorded_at IS NULL" matches the partial index releases_due.
+    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format("SELECT {} FROM releases WHERE recorded_at IS "
+                                                    "NULL AND at <= ? ORDER BY at, seq LIMIT ?",
+                                                    kReleaseColumns)));
+    s.Bind(1, ToUnixMicros(until)).Bind(2, LimitParam(limit));
+    return ReadAll(s, ReadRelease);
+  }
+
+  Status MarkReleaseRecorded(int64_t seq, TimePoint at) override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare("UPDATE releases SET recorded_at = ? WHERE seq = ?"));
+    FW_TRY(s.Bind(1, ToUnixMicros(at)).Bind(2, seq).Run());
+    if (Changes() == 0) return Fail(ErrorCode::kNotFound, fmt::format("release {} not found", seq));
+    return Ok();
+  }
+
+  // --- embargo terms ---
+  Status InsertTermsAcceptance(const TermsAcceptance& acceptance) override {
+    // Only the primary key may collide silently; a missing advisory or partner still fails.
+    FW_ASSIGN_OR_RETURN(
+        auto s, Prepare("INSERT INTO terms_acceptances(advisory_id, partner_id, terms_sha256, "
+                        "revision, actor, accepted_at) VALUES(?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT(advisory_id, partner_id, terms_sha256) DO NOTHING"));
+    s.Bind(1, acceptance.advisory_id).Bind(2, acceptance.partner_id);
+    s.Bind(3, acceptance.terms_sha256).Bind(4, int64_t{acceptance.revision});
+    s.Bind(5, acceptance.actor).Bind(6, ToUnixMicros(acceptance.accepted_at));
+    return ExplainConflict(s.Run(), fmt::format("terms acceptance of advisory {} by partner {}",
+                                                acceptance.advisory_id, acceptance.partner_id));
+  }
+
+  Result<std::optional<TermsAcceptance>> FindTermsAcceptance(
+      const std::string& advisory_id, const std::string& partner_id,
+      const std::string& terms_sha256) override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare("SELECT advisory_id, revision, partner_id, terms_sha256, "
+                                        "actor, accepted_at FROM terms_acceptances WHERE "
+                                        "advisory_id = ? AND partner_id = ? AND terms_sha256 = ?"));
+    s.Bind(1, advisory_id).Bind(2, partner_id).Bind(3, terms_sha256);
+    FW_ASSIGN_OR_RETURN(auto step, s.Step());
+    if (step == StepResult::kDone) return std::optional<TermsAcceptance>();
+    return std::optional<TermsAcceptance>(TermsAcceptance{s.Text(0), static_cast<int>(s.Int(1)),
+                                                          s.Text(2), s.Text(3), s.Text(4),
+                                                          FromUnixMicros(s.Int(5))});
+  }
+
   // --- ledger ---
   Result<uint64_t> LedgerSize() override {
     FW_ASSIGN_OR_RETURN(auto s, Prepare("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves"));
@@ -459,6 +937,55 @@ class SqliteTransaction final : public Transaction {
   }
 
   int Changes();
+
+  // Runs `body` inside a savepoint, so that a multi-statement write either happens entirely or
+  // not at all, even if the caller commits after the failure.
+  template <class Body>
+  Status Atomically(const Body& body) {
+    if (finished_) return Fail(ErrorCode::kInternal, "transaction used after it finished");
+    FW_TRY(connection_->Exec("SAVEPOINT fw_atomic"));
+    Status status = body();
+    if (!status) {
+      (void)connection_->Exec("ROLLBACK TO fw_atomic");
+      (void)connection_->Exec("RELEASE fw_atomic");
+      return status;
+    }
+    return connection_->Exec("RELEASE fw_atomic");
+  }
+
+  // Writes the revision's artifact_ids in order; the schema rejects (kConflict) an id that is
+  // not an artifact of the same advisory.
+  Status InsertRevisionArtifacts(const Revision& revision) {
+    for (size_t i = 0; i < revision.artifact_ids.size(); ++i) {
+      const std::string& id = revision.artifact_ids[i];
+      // Prepared per row: a borrowed statement is reset when it goes out of scope.
+      FW_ASSIGN_OR_RETURN(auto s, Prepare("INSERT INTO revision_artifacts(advisory_id, revision, "
+                                          "position, artifact_id) VALUES(?, ?, ?, ?)"));
+      FW_TRY(ExplainConflict(s.Bind(1, revision.advisory_id)
+                                 .Bind(2, int64_t{revision.number})
+                                 .Bind(3, static_cast<int64_t>(i))
+                                 .Bind(4, id)
+                                 .Run(),
+                             fmt::format("artifact {} in revision {} of advisory {}", id,
+                                         revision.number, revision.advisory_id)));
+    }
+    return Ok();
+  }
+
+  // The revision's artifact ids in their stored order.
+  Result<std::vector<std::string>> ListRevisionArtifacts(const std::string& advisory_id,
+                                                         int number) {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare("SELECT artifact_id FROM revision_artifacts WHERE "
+                                        "advisory_id = ? AND revision = ? ORDER BY position"));
+    s.Bind(1, advisory_id).Bind(2, int64_t{number});
+    std::vector<std::string> ids;
+    while (true) {
+      FW_ASSIGN_OR_RETURN(auto step, s.Step());
+      if (step == StepResult::kDone) break;
+      ids.push_back(s.Text(0));
+    }
+    return ids;
+  }
 
   Result<std::vector<TreeHead>> QueryHeads(std::string_view sql) {
     FW_ASSIGN_OR_RETURN(auto s, Prepare(sql));

@@ -1,0 +1,458 @@
+#include "delivery/pull.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include "core/time.h"
+#include "standards/cvss.h"
+
+namespace forewarn::delivery {
+namespace {
+
+using nlohmann::json;
+
+tl::unexpected<Error> AdvisoryNotFound(const std::string& id) {
+  // The same text whether the id never existed or is under embargo for this partner.
+  return Fail(ErrorCode::kNotFound, fmt::format("advisory {} not found", id.substr(0, 64)));
+}
+
+tl::unexpected<Error> ArtifactNotFound(const std::string& id) {
+  return Fail(ErrorCode::kNotFound, fmt::format("artifact {} not found", id.substr(0, 64)));
+}
+
+std::string Dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string PartnerStatus(const Advisory& advisory, TimePoint now) {
+  if (advisory.withdrawn_at) return std::string(ToString(AdvisoryStatus::kWithdrawn));
+  if (advisory.public_at <= now) return std::string(ToString(AdvisoryStatus::kPublic));
+  return std::string(ToString(AdvisoryStatus::kPartnerReleased));
+}
+
+// When the partner's tier first got `revision`.
+std::optional<TimePoint> WaveTime(const std::vector<Release>& releases, int revision,
+                                  const std::string& tier) {
+  for (const auto& r : releases) {
+    if (r.kind == ReleaseKind::kWave && r.revision == revision && r.tier == tier) return r.at;
+  }
+  return std::nullopt;
+}
+
+json CvssJson(const std::vector<std::string>& vectors) {
+  json out = json::array();
+  for (const auto& vector : vectors) {
+    auto score = standards::ScoreCvss(vector);
+    if (!score) continue;  // validated on write; never fail a read over it
+    out.push_back({{"vector", vector},
+                   {"version", standards::VersionString(score->version)},
+                   {"base_score", score->base_score},
+                   {"severity", score->severity}});
+  }
+  return out;
+}
+
+json ProductsJson(const std::vector<Product>& products) {
+  json out = json::array();
+  for (const auto& p : products) {
+    json item = {{"name", p.name}, {"versions", p.versions}};
+    if (!p.fixed.empty()) item["fixed"] = p.fixed;
+    out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+// An advisory as far as one partner may see it.
+struct PullService::View {
+  Advisory advisory;
+  std::vector<Release> releases;
+  Revision revision;  // the newest the partner may see
+};
+
+PullService::PullService(store::Store& store, const ledger::Ledger& ledger,
+                         ledger::Recorder& recorder, const Clock& clock, crypto::Random& random,
+                         const VisibilityGate& gate, crypto::SecretBytes cursor_key)
+    : store_(store),
+      ledger_(ledger),
+      recorder_(recorder),
+      clock_(clock),
+      random_(random),
+      gate_(gate),
+      cursor_key_(std::move(cursor_key)) {}
+
+Result<Partner> PullService::LoadPartner(store::Transaction& tx, const Principal& caller) const {
+  FW_TRY(Authorize(caller, Action::kPartnerView));
+  FW_ASSIGN_OR_RETURN(auto partner, tx.FindPartner(caller.partner_id));
+  if (!partner) return Fail(ErrorCode::kUnauthenticated, "the token's partner no longer exists");
+  return std::move(*partner);
+}
+
+Result<std::optional<PullService::View>> PullService::Visible(store::Transaction& tx,
+                                                              const Partner& partner,
+                                                              const std::string& advisory_id,
+                                                              TimePoint now) const {
+  // Both lookups run whether or not the advisory exists, so an embargoed id and an unknown
+  // one take the same path.
+  FW_ASSIGN_OR_RETURN(auto advisory, tx.FindAdvisory(advisory_id));
+  FW_ASSIGN_OR_RETURN(auto releases, tx.ListReleases(advisory_id));
+  if (!advisory) return std::optional<View>();
+  const auto number = gate_.VisibleRevision(partner, *advisory, releases, now);
+  if (!number) return std::optional<View>();
+  FW_ASSIGN_OR_RETURN(auto revision, tx.FindRevision(advisory_id, *number));
+  if (!revision) {
+    return Fail(ErrorCode::kInternal,
+                fmt::format("revision {} of {} is missing", *number, advisory_id));
+  }
+  return std::optional<View>(View{std::move(*advisory), std::move(releases), std::move(*revision)});
+}
+
+Result<Delivered> PullService::Record(const Principal& caller, std::string type,
+                                      std::string subject, json details,
+                                      Delivered delivered) const {
+  delivered.content_sha256 = crypto::Hex(crypto::Sha256(delivered.body));
+  details["partner"] = caller.partner_id;
+  FW_ASSIGN_OR_RETURN(auto where, recorder_.Record({.type = std::move(type),
+                                                    .actor = caller.Actor(),
+                                                    .subject = std::move(subject),
+                                                    .details = std::move(details),
+                                                    .payload_sha256 = delivered.content_sha256}));
+  delivered.ledger_index = where.index;
+  return delivered;
+}
+
+std::string PullService::EncodeCursor(const store::ReleaseCursor& cursor) const {
+  const std::string plain = fmt::format("{}:{}", ToUnixMicros(cursor.at), cursor.seq);
+  return crypto::Base64Url(crypto::EncryptWithKey(cursor_key_, plain, random_));
+}
+
+Result<std::optional<store::ReleaseCursor>> PullService::DecodeCursor(
+    const std::string& cursor) const {
+  if (cursor.empty()) return std::optional<store::ReleaseCursor>();
+  const auto invalid = Fail(ErrorCode::kInvalidArgument,
+                            "cursor is not one this server handed out; start again without it");
+  auto raw = crypto::FromBase64Url(cursor);
+  if (!raw) return invalid;
+  auto plain = crypto::DecryptWithKey(cursor_key_, *raw);
+  if (!plain) return invalid;
+  const size_t colon = plain->find(':');
+  if (colon == std::string::npos) return invalid;
+  int64_t micros = 0;
+  int64_t seq = 0;
+  const char* begin = plain->data();
+  const char* end = plain->data() + plain->size();
+  if (std::from_chars(begin, begin + colon, micros).ec != std::errc{} ||
+      std::from_chars(begin + colon + 1, end, seq).ec != std::errc{}) {
+    return invalid;
+  }
+  return std::optional<store::ReleaseCursor>(store::ReleaseCursor{FromUnixMicros(micros), seq});
+}
+
+Result<Delivered> PullService::Feed(const Principal& caller, const std::string& cursor,
+                                    size_t limit) const {
+  if (limit == 0 || limit > kMaxFeedLimit) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("limit must be between 1 and {}", kMaxFeedLimit));
+  }
+  FW_ASSIGN_OR_RETURN(auto after, DecodeCursor(cursor));
+  const TimePoint now = clock_.Now();
+  FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
+  FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
+
+  std::map<std::string, std::optional<View>> views;  // per advisory, for this request
+  std::map<std::pair<std::string, int>, std::string> titles;
+  json items = json::array();
+  json advisories = json::array();
+  std::optional<store::ReleaseCursor> position = after;
+  bool exhausted = false;
+  while (!exhausted && items.size() < limit) {
+    FW_ASSIGN_OR_RETURN(auto rows, tx->ListTierReleases(partner.tier, position, now, limit));
+    exhausted = rows.size() < limit;
+    for (const auto& row : rows) {
+      if (items.size() == limit) {
+        exhausted = false;
+        break;
+      }
+      position = store::ReleaseCursor{row.at, row.seq};
+      auto [it, inserted] = views.try_emplace(row.advisory_id);
+      if (inserted) {
+        FW_ASSIGN_OR_RETURN(it->second, Visible(*tx, partner, row.advisory_id, now));
+      }
+      const auto& view = it->second;
+      if (!view) continue;
+      int revision = view->revision.number;
+      std::string event;
+      if (row.kind == ReleaseKind::kWave) {
+        if (row.revision > view->revision.number) continue;
+        // A wave whose revision a newer one had already overtaken for this tier is old news.
+        const bool superseded =
+            std::any_of(view->releases.begin(), view->releases.end(), [&](const Release& r) {
+              return r.kind == ReleaseKind::kWave && r.tier == partner.tier &&
+                     r.revision > row.revision && r.at <= row.at;
+            });
+        if (superseded) continue;
+        revision = row.revision;
+        event = "released";
+      } else {
+        event = row.kind == ReleaseKind::kPublic ? "public" : "withdrawn";
+      }
+      auto& title = titles[{row.advisory_id, revision}];
+      if (title.empty()) {
+        if (revision == view->revision.number) {
+          title = view->revision.content.title;
+        } else {
+          FW_ASSIGN_OR_RETURN(auto r, tx->FindRevision(row.advisory_id, revision));
+          if (r) title = r->content.title;
+        }
+      }
+      items.push_back({{"advisory", row.advisory_id},
+                       {"revision", revision},
+                       {"event", event},
+                       {"at", FormatTime(row.at)},
+                       {"title", title},
+                       {"url", "/api/v1/advisories/" + row.advisory_id}});
+      advisories.push_back(row.advisory_id);
+    }
+  }
+  const bool has_more = !exhausted;
+  const std::string next = position ? EncodeCursor(*position) : cursor;
+  Delivered delivered;
+  delivered.body = Dump({{"items", items}, {"next_cursor", next}, {"has_more", has_more}}) + "\n";
+  if (items.empty()) {
+    delivered.content_sha256 = crypto::Hex(crypto::Sha256(delivered.body));
+    return delivered;  // nothing was delivered, so nothing to record
+  }
+  tx.reset();  // release the read snapshot before waiting on the ledger's writer
+  return Record(caller, "feed.read", caller.partner_id,
+                {{"items", items.size()}, {"advisories", advisories}}, std::move(delivered));
+}
+
+Result<Delivered> PullService::ListAdvisories(const Principal& caller,
+                                              const std::optional<std::string>& cve) const {
+  const TimePoint now = clock_.Now();
+  FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
+  FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
+  FW_ASSIGN_OR_RETURN(auto ids, tx->ListAdvisoriesOpenedFor(partner.tier, now));
+  json items = json::array();
+  json listed = json::array();
+  for (const auto& id : ids) {
+    FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, id, now));
+    if (!view) continue;
+    const auto& content = view->revision.content;
+    if (cve && std::find(content.cves.begin(), content.cves.end(), *cve) == content.cves.end()) {
+      continue;
+    }
+    FW_ASSIGN_OR_RETURN(auto accepted,
+                        tx->FindTermsAcceptance(id, partner.id, view->revision.terms_sha256));
+    const auto released = WaveTime(view->releases, view->revision.number, partner.tier);
+    items.push_back({{"id", id},
+                     {"revision", view->revision.number},
+                     {"status", PartnerStatus(view->advisory, now)},
+                     {"title", content.title},
+                     {"cves", content.cves},
+                     {"public_at", FormatTime(view->advisory.public_at)},
+                     {"released_at", released ? json(FormatTime(*released)) : json(nullptr)},
+                     {"terms_accepted", accepted.has_value()}});
+    listed.push_back(id);
+  }
+  Delivered delivered;
+  delivered.body = Dump({{"advisories", items}, {"count", items.size()}}) + "\n";
+  if (items.empty()) {
+    delivered.content_sha256 = crypto::Hex(crypto::Sha256(delivered.body));
+    return delivered;
+  }
+  tx.reset();
+  return Record(caller, "advisories.listed", caller.partner_id, {{"advisories", listed}},
+                std::move(delivered));
+}
+
+Result<Delivered> PullService::GetAdvisory(const Principal& caller,
+                                           const std::string& advisory_id) const {
+  const TimePoint now = clock_.Now();
+  FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
+  FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
+  FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, advisory_id, now));
+  if (!view) return AdvisoryNotFound(advisory_id);
+  const Revision& revision = view->revision;
+  const auto& content = revision.content;
+  FW_ASSIGN_OR_RETURN(auto accepted,
+                      tx->FindTermsAcceptance(advisory_id, partner.id, revision.terms_sha256));
+  const auto released = WaveTime(view->releases, revision.number, partner.tier);
+  json body = {{"id", advisory_id},
+               {"revision", revision.number},
+               {"status", PartnerStatus(view->advisory, now)},
+               {"title", content.title},
+               {"cves", content.cves},
+               {"public_at", FormatTime(view->advisory.public_at)},
+               {"released_at", released ? json(FormatTime(*released)) : json(nullptr)},
+               {"terms",
+                {{"text", content.terms},
+                 {"sha256", revision.terms_sha256},
+                 {"accepted", accepted.has_value()}}}};
+  if (view->advisory.withdrawn_at) {
+    body["withdrawn_at"] = FormatTime(*view->advisory.withdrawn_at);
+  } else if (accepted) {
+    body["summary"] = revision.summary;
+    body["description"] = content.description;
+    body["products"] = ProductsJson(content.products);
+    body["cvss"] = CvssJson(content.cvss_vectors);
+    FW_ASSIGN_OR_RETURN(auto artifacts, tx->ListArtifacts(advisory_id));
+    json listed = json::array();
+    for (const auto& id : revision.artifact_ids) {
+      auto primary = std::find_if(artifacts.begin(), artifacts.end(),
+                                  [&](const Artifact& a) { return a.id == id; });
+      if (primary == artifacts.end() || !primary->alternative_of.empty()) continue;
+      std::vector<Artifact> forms;
+      for (const auto& other : revision.artifact_ids) {
+        for (const auto& a : artifacts) {
+          if (a.id == other && a.alternative_of == id) forms.push_back(a);
+        }
+      }
+      const auto form =
+          gate_.DeliveredForm(partner, view->advisory, revision, *primary, forms, now);
+      if (!form) continue;
+      const Artifact& delivered =
+          *form == primary->id ? *primary
+                               : *std::find_if(artifacts.begin(), artifacts.end(),
+                                               [&](const Artifact& a) { return a.id == *form; });
+      listed.push_back({{"id", delivered.id},
+                        {"kind", ToString(delivered.kind)},
+                        {"title", delivered.title},
+                        {"media_type", delivered.media_type},
+                        {"filename", delivered.filename},
+                        {"sensitivity", ToString(delivered.sensitivity)},
+                        {"form", *form == primary->id ? "original" : "alternative"},
+                        {"revision", delivered.revision},
+                        {"url", fmt::format("/api/v1/advisories/{}/artifacts/{}/content",
+                                            advisory_id, delivered.id)}});
+    }
+    body["artifacts"] = listed;
+    json history = json::array();
+    FW_ASSIGN_OR_RETURN(auto revisions, tx->ListRevisions(advisory_id));
+    for (const auto& r : revisions) {
+      const auto at = WaveTime(view->releases, r.number, partner.tier);
+      if (r.number > revision.number || !at || *at > now) continue;
+      history.push_back(
+          {{"revision", r.number}, {"summary", r.summary}, {"released_at", FormatTime(*at)}});
+    }
+    body["revisions"] = history;
+  }
+  Delivered delivered;
+  delivered.body = Dump(body) + "\n";
+  tx.reset();
+  return Record(caller, "advisory.fetched", advisory_id,
+                {{"revision", revision.number}, {"terms_accepted", accepted.has_value()}},
+                std::move(delivered));
+}
+
+Result<TermsAcceptance> PullService::AcceptTerms(const Principal& caller,
+                                                 const std::string& advisory_id,
+                                                 const std::string& terms_sha256) const {
+  const TimePoint now = clock_.Now();
+  FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kWrite));
+  FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
+  FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, advisory_id, now));
+  if (!view) return AdvisoryNotFound(advisory_id);
+  const Revision& revision = view->revision;
+  if (terms_sha256 != revision.terms_sha256) {
+    return Fail(ErrorCode::kConflict,
+                fmt::format("terms_sha256 does not match the terms of revision {} (sha256 {}); "
+                            "read the advisory again and accept what it shows",
+                            revision.number, revision.terms_sha256));
+  }
+  FW_ASSIGN_OR_RETURN(auto existing,
+                      tx->FindTermsAcceptance(advisory_id, partner.id, terms_sha256));
+  if (existing) return std::move(*existing);
+  TermsAcceptance acceptance{.advisory_id = advisory_id,
+                             .revision = revision.number,
+                             .partner_id = partner.id,
+                             .terms_sha256 = terms_sha256,
+                             .actor = caller.Actor(),
+                             .accepted_at = now};
+  FW_TRY(tx->InsertTermsAcceptance(acceptance));
+  FW_TRY(ledger_.Append(*tx, {.type = "terms.accepted",
+                              .actor = caller.Actor(),
+                              .subject = advisory_id,
+                              .details = {{"partner", partner.id},
+                                          {"revision", revision.number},
+                                          {"terms_sha256", terms_sha256}},
+                              .payload_sha256 = terms_sha256}));
+  FW_TRY(tx->Commit());
+  return acceptance;
+}
+
+Result<Delivered> PullService::FetchArtifact(const Principal& caller,
+                                             const std::string& advisory_id,
+                                             const std::string& artifact_id) const {
+  const TimePoint now = clock_.Now();
+  FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
+  FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
+  FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, advisory_id, now));
+  if (!view) return AdvisoryNotFound(advisory_id);
+  const Revision& revision = view->revision;
+  if (view->advisory.withdrawn_at) {
+    return Fail(
+        ErrorCode::kFailedPrecondition,
+        fmt::format("advisory {} was withdrawn; its artifacts are no longer served", advisory_id));
+  }
+  FW_ASSIGN_OR_RETURN(auto artifacts, tx->ListArtifacts(advisory_id));
+  const auto in_revision = [&](const std::string& id) {
+    return std::find(revision.artifact_ids.begin(), revision.artifact_ids.end(), id) !=
+           revision.artifact_ids.end();
+  };
+  // The requested id must be what the gate delivers for one of the revision's primaries.
+  const Artifact* primary = nullptr;
+  const Artifact* delivered = nullptr;
+  for (const auto& a : artifacts) {
+    if (!in_revision(a.id) || !a.alternative_of.empty()) continue;
+    if (a.id != artifact_id) {
+      const bool is_form_of_a = std::any_of(artifacts.begin(), artifacts.end(), [&](const auto& f) {
+        return f.id == artifact_id && f.alternative_of == a.id;
+      });
+      if (!is_form_of_a) continue;
+    }
+    std::vector<Artifact> forms;
+    for (const auto& f : artifacts) {
+      if (f.alternative_of == a.id && in_revision(f.id)) forms.push_back(f);
+    }
+    const auto form = gate_.DeliveredForm(partner, view->advisory, revision, a, forms, now);
+    if (!form || *form != artifact_id) continue;
+    primary = &a;
+    for (const auto& f : artifacts) {
+      if (f.id == *form) delivered = &f;
+    }
+    break;
+  }
+  if (delivered == nullptr) return ArtifactNotFound(artifact_id);
+  FW_ASSIGN_OR_RETURN(auto accepted,
+                      tx->FindTermsAcceptance(advisory_id, partner.id, revision.terms_sha256));
+  if (!accepted) {
+    return Fail(ErrorCode::kPermissionDenied,
+                fmt::format("accept the embargo terms of advisory {} revision {} first (POST "
+                            "/api/v1/advisories/{}/terms with their terms_sha256)",
+                            advisory_id, revision.number, advisory_id));
+  }
+  FW_ASSIGN_OR_RETURN(auto content, tx->GetContent(delivered->content_sha256));
+  if (!content) {
+    return Fail(ErrorCode::kInternal,
+                fmt::format("content of artifact {} is missing from the store", delivered->id));
+  }
+  Delivered out;
+  out.body = std::move(*content);
+  out.media_type = delivered->media_type;
+  out.filename = delivered->filename;
+  tx.reset();
+  return Record(caller, "artifact.fetched", delivered->id,
+                {{"advisory", advisory_id},
+                 {"revision", revision.number},
+                 {"primary", primary->id},
+                 {"form", delivered == primary ? "original" : "alternative"},
+                 {"size", out.body.size()}},
+                std::move(out));
+}
+
+}  // namespace forewarn::delivery

@@ -1,0 +1,113 @@
+// File: delivery/pull.h
+//
+// The partner pull API (DESIGN.md capability 5, pull half): a partner's feed of what became
+// available to it, its released advisories, embargo terms acceptance and artifact downloads.
+// Every answer passes the VisibilityGate, and every answer that delivers something is on the
+// audit ledger, with the SHA-256 of the exact bytes, before it is returned.
+//
+//   delivery::PullService pull(store, ledger, recorder, clock, random, gate, cursor_key);
+//   FW_ASSIGN_OR_RETURN(auto page, pull.Feed(caller, cursor, 100));
+//   send(page.body);   // already recorded
+//
+// Embargo: an advisory the partner may not see yet is kNotFound with the same message, the
+// same store reads and the same response as an id that never existed; lists, counts and
+// cursors are computed from visible rows only (cursors are encrypted, so they reveal nothing).
+//
+// Errors: kPermissionDenied (not a partner token; terms not accepted), kNotFound (unknown or
+// embargoed), kInvalidArgument (bad cursor or limit), kConflict (terms changed since shown),
+// kFailedPrecondition (advisory withdrawn), kUnavailable (store or ledger busy).
+// Thread safety: all methods may be called concurrently.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/advisory.h"
+#include "core/auth.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "crypto/crypto.h"
+#include "delivery/visibility.h"
+#include "ledger/ledger.h"
+#include "ledger/recorder.h"
+#include "store/store.h"
+
+namespace forewarn::delivery {
+
+// A response delivered to a partner: exact bytes, already recorded on the ledger when
+// `ledger_index` is set.
+struct Delivered {
+  std::string body;
+  std::string media_type = "application/json";
+  std::string filename;        // for downloads
+  std::string content_sha256;  // hex digest of body
+  std::optional<uint64_t> ledger_index;
+};
+
+inline constexpr size_t kDefaultFeedLimit = 100;
+inline constexpr size_t kMaxFeedLimit = 1000;
+
+class PullService {
+ public:
+  // All references must outlive the service. `cursor_key` (32 bytes) encrypts feed cursors.
+  PullService(store::Store& store, const ledger::Ledger& ledger, ledger::Recorder& recorder,
+              const Clock& clock, crypto::Random& random, const VisibilityGate& gate,
+              crypto::SecretBytes cursor_key);
+
+  // What became available to the partner after `cursor` ("" = from the beginning), oldest
+  // first: {"items":[{"advisory","revision","event":"released"|"public"|"withdrawn","at",
+  // "title","url"}],"next_cursor","has_more"}. Pass next_cursor back to continue; it is valid
+  // forever. Recorded as "feed.read" when it holds at least one item.
+  [[nodiscard]] Result<Delivered> Feed(const Principal& caller, const std::string& cursor,
+                                       size_t limit) const;
+
+  // The partner's released advisories (optionally those listing `cve`):
+  // {"advisories":[{"id","revision","status","title","cves","public_at","released_at",
+  // "terms_accepted"}],"count"}. Recorded as "advisories.listed" when not empty.
+  [[nodiscard]] Result<Delivered> ListAdvisories(const Principal& caller,
+                                                 const std::optional<std::string>& cve) const;
+
+  // One advisory as the partner sees it. Before the partner accepts the revision's terms it
+  // shows the header (id, revision, status, dates, title, CVE ids) and the terms; after, also
+  // the description, products, CVSS scores, artifacts and revision history. Recorded as
+  // "advisory.fetched".
+  [[nodiscard]] Result<Delivered> GetAdvisory(const Principal& caller,
+                                              const std::string& advisory_id) const;
+
+  // Accepts the embargo terms of the revision the partner sees; `terms_sha256` must be the
+  // hex digest of the terms it was shown (kConflict otherwise). Recorded as "terms.accepted"
+  // in the same transaction; accepting again returns the first acceptance.
+  [[nodiscard]] Result<TermsAcceptance> AcceptTerms(const Principal& caller,
+                                                    const std::string& advisory_id,
+                                                    const std::string& terms_sha256) const;
+
+  // The bytes of an artifact the partner receives (an original or the alternative form the
+  // gate chose, by the id the advisory view lists). Requires accepted terms. Recorded as
+  // "artifact.fetched" with the hash of the delivered bytes.
+  [[nodiscard]] Result<Delivered> FetchArtifact(const Principal& caller,
+                                                const std::string& advisory_id,
+                                                const std::string& artifact_id) const;
+
+ private:
+  struct View;
+  [[nodiscard]] Result<Partner> LoadPartner(store::Transaction& tx, const Principal& caller) const;
+  [[nodiscard]] Result<std::optional<View>> Visible(store::Transaction& tx, const Partner& partner,
+                                                    const std::string& advisory_id,
+                                                    TimePoint now) const;
+  [[nodiscard]] Result<Delivered> Record(const Principal& caller, std::string type,
+                                         std::string subject, nlohmann::json details,
+                                         Delivered delivered) const;
+  [[nodiscard]] Result<std::optional<store::ReleaseCursor>> DecodeCursor(
+      const std::string& cursor) const;
+  std::string EncodeCursor(const store::ReleaseCursor& cursor) const;
+
+  store::Store& store_;
+  const ledger::Ledger& ledger_;
+  ledger::Recorder& recorder_;
+  const Clock& clock_;
+  crypto::Random& random_;
+  const VisibilityGate& gate_;
+  crypto::SecretBytes cursor_key_;
+};
+
+}  // namespace forewarn::delivery

@@ -1,0 +1,68 @@
+// Pieces the API's route files share: the parsed request handlers see, JSON responses and
+// errors, query parsing, and the route description each file contributes. Internal to http/.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "advisory/advisory.h"
+#include "core/auth.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "delivery/pull.h"
+#include "http/transport.h"
+
+namespace forewarn::http {
+
+// Who may reach a route before the handler's own role checks run.
+enum class Access { kPublic, kAuthenticated };
+
+using Params = std::map<std::string, std::string>;
+
+// A parsed request as handlers see it.
+struct Call {
+  const Request& request;
+  std::string path;
+  Params query;
+  Params path_params;
+  Principal principal;
+};
+
+using RouteHandler = std::function<Result<Response>(Call&)>;
+
+// One endpoint: what the router matches and what the OpenAPI document says about it.
+struct RouteSpec {
+  std::string method;
+  std::string pattern;  // "/api/v1/partners/{id}"
+  Access access = Access::kAuthenticated;
+  RouteHandler handler;
+  std::string summary;
+  std::string roles;
+};
+
+std::string PercentDecode(std::string_view text, bool plus_is_space);
+Params ParseQuery(std::string_view query);
+std::vector<std::string_view> SplitPath(std::string_view path);
+
+// A JSON body (UTF-8-safe: invalid bytes in echoed input are replaced, never thrown on).
+Response JsonResponse(int status, const nlohmann::json& body);
+// {"error":{"code","message"}} with the mapped HTTP status.
+Response ErrorResponse(const Error& error);
+
+// A non-negative integer query parameter; `fallback` when absent, else kInvalidArgument.
+[[nodiscard]] Result<uint64_t> QueryNumber(const Params& query, const std::string& key,
+                                           std::optional<uint64_t> fallback = std::nullopt);
+// kInvalidArgument naming the first query parameter not in `allowed`.
+[[nodiscard]] Status CheckKnownQuery(const Params& query,
+                                     std::initializer_list<std::string_view> allowed);
+
+// The advisory, artifact, terms and feed endpoints (advisory_routes.cc).
+std::vector<RouteSpec> AdvisoryRoutes(advisory::AdvisoryService& advisories,
+                                      delivery::PullService& pull, const Clock& clock);
+
+}  // namespace forewarn::http
