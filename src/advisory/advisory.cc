@@ -820,8 +820,8 @@ Result<size_t> Scheduler::RunDue() const {
 
 Result<std::optional<TimePoint>> Scheduler::NextDue() const {
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
-  // The end of year 9999: later than any schedule, and representable in every backend.
-  FW_ASSIGN_OR_RETURN(auto next, tx->ListDueReleases(FromUnixMicros(253402300799000000), 1));
+  // 2200-01-01: later than any schedule, and representable in a nanosecond TimePoint.
+  FW_ASSIGN_OR_RETURN(auto next, tx->ListDueReleases(FromUnixMicros(7258118400000000), 1));
   if (next.empty()) return std::optional<TimePoint>();
   return std::optional<TimePoint>(next.front().at);
 }
