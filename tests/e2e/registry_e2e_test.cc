@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "crypto/crypto.h"
 #include "http/transport.h"
 #include "tests/testing/testing.h"
 
@@ -350,6 +351,111 @@ TEST_F(E2eTest, ServesHttpsWithTheGivenCertificate) {
   auto untrusted = Run({"whoami"}, admin);  // system trust store does not know this cert
   EXPECT_EQ(untrusted.exit_code, 1);
   ExpectOneLineError(untrusted);
+}
+
+}  // namespace
+}  // namespace forewarn
+
+namespace forewarn {
+namespace {
+
+std::string InDays(int days) {
+  const auto t = std::chrono::system_clock::now() + std::chrono::hours{24 * days};
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+TEST_F(E2eTest, AdvisoryStoryOverTheCli) {
+  auto init = Run({"init", "--data", data_});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  const std::string admin = LastLine(init.out);
+  StartServer();
+  const std::string early = LastLine(
+      Run({"partner", "add", "--name", "Early", "--country", "FR", "--tier", "early"}, admin).out);
+  const std::string standard = LastLine(
+      Run({"partner", "add", "--name", "Std", "--country", "JP", "--tier", "standard"}, admin).out);
+  const std::string early_token = LastLine(Run({"token", "create", "--partner", early}, admin).out);
+  const std::string standard_token =
+      LastLine(Run({"token", "create", "--partner", standard}, admin).out);
+
+  // Public in three days: the early tier's wave (5 days before) is open now, standard's is not.
+  const std::string public_date = InDays(3);
+  auto created = Run({"advisory", "create", "--title", "Collaboration Server RCE", "--cve",
+                      "CVE-2026-60001", "--cve", "CVE-2026-60002", "--public-date", public_date,
+                      "--cvss", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
+                     admin);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string advisory = LastLine(created.out);
+  EXPECT_EQ(advisory.rfind("adv_", 0), 0u) << advisory;
+  const auto poc_file = dir_.path() / "exploit.py";
+  std::ofstream(poc_file) << "import requests\nrequests.post('https://target/_layouts/x')\n";
+  auto added =
+      Run({"artifact", "add", "--advisory", advisory, "--kind", "poc", "--file", poc_file.string()},
+          admin);
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const std::string artifact = LastLine(added.out);
+
+  // Bad input: exit 2, one line, nothing stored.
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"advisory", "create", "--title", "x", "--cve", "CVE-2026-1", "--public-date",
+            public_date},
+           {"advisory", "create", "--title", "x", "--cve", "CVE-2026-60001", "--cve",
+            "CVE-2026-60001", "--public-date", public_date},
+           {"advisory", "create", "--title", "x", "--public-date", "2020-01-01T00:00:00Z"},
+           {"advisory", "create", "--title", "x", "--public-date", public_date, "--cvss",
+            "CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
+           {"advisory", "create", "--title", "x", "--public-date", public_date, "--wave",
+            "gold=" + public_date},
+           {"artifact", "add", "--advisory", advisory, "--kind", "exploit", "--file",
+            poc_file.string()}}) {
+    auto bad = Run(args, admin);
+    EXPECT_EQ(bad.exit_code, 2) << args[1] << " " << bad.err;
+    ExpectOneLineError(bad);
+  }
+  auto listed = Run({"advisory", "list", "--json"}, admin);
+  EXPECT_EQ(json::parse(listed.out).size(), 1u) << "rejected advisories left nothing behind";
+
+  // The early partner sees it; the standard partner does not, on any path.
+  auto feed = Run({"feed", "--json"}, early_token);
+  ASSERT_EQ(feed.exit_code, 0) << feed.err;
+  EXPECT_EQ(json::parse(feed.out)["items"][0]["advisory"], advisory);
+  auto hidden = Run({"advisory", "show", advisory}, standard_token);
+  EXPECT_EQ(hidden.exit_code, 1);
+  EXPECT_NE(hidden.err.find("not found"), std::string::npos) << hidden.err;
+  EXPECT_TRUE(json::parse(Run({"feed", "--json"}, standard_token).out)["items"].empty());
+
+  auto before_terms =
+      Run({"artifact", "get", "--advisory", advisory, "--artifact", artifact}, early_token);
+  EXPECT_EQ(before_terms.exit_code, 1);
+  ExpectOneLineError(before_terms);
+  ASSERT_EQ(Run({"advisory", "accept-terms", advisory}, early_token).exit_code, 0);
+  auto shown = json::parse(Run({"advisory", "show", advisory, "--json"}, early_token).out);
+  EXPECT_EQ(shown["cvss"][0]["base_score"], 9.8);
+  const auto copy = dir_.path() / "copy.py";
+  auto got = Run({"artifact", "get", "--advisory", advisory, "--artifact",
+                  shown["artifacts"][0]["id"], "--out", copy.string()},
+                 early_token);
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(ReadFile(copy), ReadFile(poc_file));
+
+  // The download is on the ledger with the hash of the bytes delivered, and the ledger verifies.
+  const json exported = ExportAndVerify(admin, (dir_.path() / "ledger.json").string());
+  std::set<std::string> types;
+  std::string fetched_hash;
+  for (const auto& entry : exported["entries"]) {
+    const json event = json::parse(entry["data"].get<std::string>());
+    types.insert(event["type"]);
+    if (event["type"] == "artifact.fetched") fetched_hash = event["payload_sha256"];
+  }
+  for (const char* type : {"advisory.created", "advisory.published", "artifact.added",
+                           "terms.accepted", "advisory.fetched", "feed.read", "artifact.fetched"}) {
+    EXPECT_EQ(types.count(type), 1u) << type;
+  }
+  EXPECT_EQ(fetched_hash, crypto::Hex(crypto::Sha256(ReadFile(poc_file))));
 }
 
 }  // namespace
