@@ -397,5 +397,57 @@ TEST_F(PullTest, StoryOverARealSocket) {
   EXPECT_EQ(h.LedgerEvents("feed.read").size(), 1u);
 }
 
+TEST_F(PullTest, AdvisoryEndpointsRejectBadBodiesWithTheFieldNamed) {
+  const auto before = h.LedgerSize();
+  struct Case {
+    json body;
+    std::string fragment;
+  };
+  const std::string date = FormatTime(public_at);
+  for (const Case& c : std::vector<Case>{
+           {{{"title", "x"}, {"public_date", date}, {"severity", "high"}}, "severity"},
+           {{{"public_date", date}}, "title"},
+           {{{"title", "x"}}, "public_date"},
+           {{{"title", "x"}, {"public_date", "next tuesday"}}, "public_date"},
+           {{{"title", "x"}, {"public_date", date}, {"cves", "CVE-2026-1"}}, "cves"},
+           {{{"title", "x"}, {"public_date", date}, {"waves", {{"early", 5}}}}, "early"},
+           {{{"title", 7}, {"public_date", date}}, "title"}}) {
+    auto answer = h.Call("POST", "/api/v1/advisories", h.admin_token, c.body);
+    EXPECT_EQ(answer.status, 400) << c.body.dump();
+    EXPECT_NE(answer.json["error"]["message"].get<std::string>().find(c.fragment),
+              std::string::npos)
+        << answer.body;
+  }
+  EXPECT_EQ(h.Call("POST", "/api/v1/advisories", h.admin_token, std::string("{not json")).status,
+            400);
+  EXPECT_EQ(
+      h.Call("POST", "/api/v1/advisories", early.token, json{{"title", "x"}, {"public_date", date}})
+          .status,
+      403);
+  const std::string id = CreateAdvisory();
+  const std::string artifacts = "/api/v1/advisories/" + id + "/artifacts";
+  EXPECT_EQ(h.Call("POST", artifacts, h.admin_token,
+                   json{{"kind", "poc"}, {"content", "a"}, {"content_base64", "YQ=="}})
+                .status,
+            400);
+  EXPECT_EQ(
+      h.Call("POST", artifacts, h.admin_token, json{{"kind", "poc"}, {"content_base64", "%%%"}})
+          .status,
+      400);
+  auto binary =
+      h.Call("POST", artifacts, h.admin_token,
+             json{{"kind", "ioc"}, {"content_base64", crypto::Base64(std::string("\0\1", 2))}});
+  EXPECT_EQ(binary.status, 201) << binary.body;
+  EXPECT_EQ(binary.json["media_type"], "application/octet-stream");
+  EXPECT_EQ(h.Call("POST", artifacts, early.token, json{{"kind", "poc"}, {"content", "a"}}).status,
+            403);
+  EXPECT_EQ(h.LedgerSize(), before + 3) << "created, published, artifact added: nothing else";
+  const std::string openapi = h.Call("GET", "/api/v1/openapi.json", "").body;
+  for (const char* path : {"/api/v1/feed", "/api/v1/advisories/{id}/terms",
+                           "/api/v1/advisories/{id}/artifacts/{artifact}/content"}) {
+    EXPECT_NE(openapi.find(path), std::string::npos) << path;
+  }
+}
+
 }  // namespace
 }  // namespace forewarn::delivery

@@ -19,3 +19,6 @@ forewarn_test(ledger_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/ledger_test.cc ${CMAKE_CURRENT_LIST_DIR}/ledger_crash_test.cc
   LIBS forewarn::ledger forewarn::ledger_merkle rapidcheck rapidcheck_gtest SQLite::SQLite3
        fmt::fmt)
+
+forewarn_test(recorder_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/recorder_test.cc
+  LIBS forewarn::ledger fmt::fmt)
