@@ -98,6 +98,8 @@ Result<ServeConfig> LoadServeConfig(const std::filesystem::path& data_dir) {
       {"FOREWARN_TLS_CERT", "tls_cert"},
       {"FOREWARN_TLS_KEY", "tls_key"},
       {"FOREWARN_LOG_LEVEL", "log_level"},
+      {"FOREWARN_MAX_ARTIFACT_BYTES", "max_artifact_bytes"},
+      {"FOREWARN_SCHEDULER_INTERVAL_SECONDS", "scheduler_interval_seconds"},
       {"FOREWARN_TREE_HEAD_INTERVAL_SECONDS", "tree_head_interval_seconds"}};
   for (const auto& [variable, key] : env_keys) {
     const char* raw = std::getenv(variable);  // read once at start-up, before threads exist
