@@ -1,5 +1,10 @@
 #include "app/demo.h"
 
+#include <fmt/format.h>
+
+#include <mutex>
+
+#include "app/demo_samples.h"
 #include "app/program.h"
 #include "core/time.h"
 
@@ -38,13 +43,124 @@ const std::vector<DemoPartner>& Partners() {
   return partners;
 }
 
+// The demo's story happens over two weeks before "now": seeding walks this clock through it,
+// so every record carries the time it would have had.
+class StoryClock final : public Clock {
+ public:
+  explicit StoryClock(TimePoint start) : now_(start) {}
+  TimePoint Now() const override {
+    std::lock_guard lock(mutex_);
+    return now_;
+  }
+  void Set(TimePoint t) {
+    std::lock_guard lock(mutex_);
+    now_ = t;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  TimePoint now_;
+};
+
+std::string_view Sample(std::string_view name) {
+  for (const auto& [file, content] : kDemoSamples) {
+    if (file == name) return content;
+  }
+  return {};
+}
+
+// Adds the sample as an artifact if it was embedded at build time; returns its id or "".
+Result<std::string> AddSample(Program& program, const Principal& admin, const std::string& advisory,
+                              ArtifactKind kind, std::string_view file, std::string content = {},
+                              std::string alternative_of = {}, std::string replaces = {}) {
+  if (content.empty()) content = std::string(Sample(file));
+  if (content.empty()) return std::string();
+  advisory::ArtifactInput input;
+  input.kind = kind;
+  input.filename = std::string(file);
+  input.content = std::move(content);
+  input.alternative_of = std::move(alternative_of);
+  input.replaces = std::move(replaces);
+  FW_ASSIGN_OR_RETURN(auto artifact, program.advisories().AddArtifact(admin, advisory, input));
+  return artifact.id;
+}
+
+// The advisory of the story: waves at day -14 (advisory, detection guidance) to every tier,
+// day -5 (PoC to the early tier, with a written description as its alternative form) and
+// day -1 (a revised PoC for a bypass of the first fix).
+Result<std::string> SeedAdvisory(Program& program, const Principal& admin, StoryClock& clock,
+                                 TimePoint public_at) {
+  auto& advisories = program.advisories();
+  clock.Set(public_at - std::chrono::hours{24 * 14});
+  advisory::AdvisoryInput input;
+  input.content.title =
+      "Fabrikam Portal Server: authentication bypass chained to remote code "
+      "execution";
+  input.content.cves = {"CVE-2026-31337", "CVE-2026-31338"};
+  input.content.cvss_vectors = {"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                                "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"};
+  input.content.products = {
+      {"Fabrikam Portal Server 2019", "< 16.0.10417.20037", "16.0.10417.20037"},
+      {"Fabrikam Portal Server Subscription Edition", "< 16.0.18526.20424", "16.0.18526.20424"}};
+  input.content.description =
+      "An unauthenticated request to the portal's layout endpoint bypasses authentication "
+      "(CVE-2026-31337); chained with an unsafe deserialization in the upload handler "
+      "(CVE-2026-31338) it runs code as the portal service account. Exploitation leaves a web "
+      "shell in the layouts directory. Detection guidance is attached; a proof of concept "
+      "follows for the early tier.";
+  input.public_at = public_at;
+  input.draft = true;
+  input.summary = "Advisory and detection guidance";
+  FW_ASSIGN_OR_RETURN(auto record, advisories.Create(admin, input));
+  const std::string id = record.advisory.id;
+  FW_TRY(AddSample(program, admin, id, ArtifactKind::kDetection, "fabrikam_webshell.yar"));
+  FW_TRY(AddSample(program, admin, id, ArtifactKind::kDetection, "fabrikam_exploit.sigma.yml"));
+  FW_TRY(AddSample(program, admin, id, ArtifactKind::kDetection, "fabrikam_exploit.rules"));
+  FW_TRY(AddSample(program, admin, id, ArtifactKind::kIoc, "fabrikam_iocs.json"));
+  FW_TRY(AddSample(program, admin, id, ArtifactKind::kMitigation, "fabrikam_mitigation.md"));
+  advisory::Schedule everyone;
+  FW_ASSIGN_OR_RETURN(auto tiers, program.registry().ListTiers(admin));
+  for (const auto& tier : tiers) everyone.waves[tier.name] = clock.Now();
+  FW_TRY(advisories.Publish(admin, id, everyone));
+  FW_TRY(program.scheduler().RunDue());
+
+  clock.Set(public_at - std::chrono::hours{24 * 5});
+  FW_TRY(advisories.Revise(admin, id, "Proof of concept for the early tier"));
+  FW_ASSIGN_OR_RETURN(auto poc,
+                      AddSample(program, admin, id, ArtifactKind::kPoc, "fabrikam_portal_poc.py"));
+  if (!poc.empty()) {
+    FW_TRY(AddSample(program, admin, id, ArtifactKind::kTechnicalDescription,
+                     "fabrikam_description.md", {}, poc));
+  }
+  FW_TRY(advisories.Publish(admin, id, {}));
+  FW_TRY(program.scheduler().RunDue());
+
+  clock.Set(public_at - std::chrono::hours{24});
+  FW_TRY(advisories.Revise(admin, id, "Revised proof of concept: bypass of the first fix"));
+  if (!poc.empty()) {
+    const std::string revised =
+        std::string(Sample("fabrikam_portal_poc.py")) +
+        "\n# Revision 3: the first fix checks the path case-sensitively; requesting the\n"
+        "# layout endpoint in upper case bypasses it. Test both spellings.\n";
+    FW_TRY(AddSample(program, admin, id, ArtifactKind::kPoc, "fabrikam_portal_poc.py", revised, {},
+                     poc));
+  }
+  FW_TRY(advisories.Publish(admin, id, {}));
+  FW_TRY(program.scheduler().RunDue());
+  return id;
+}
+
 }  // namespace
 
 Result<nlohmann::json> SeedDemo(const std::filesystem::path& data_dir, crypto::Random& random,
                                 const Clock& clock) {
+  // The public date is tomorrow, on the hour: today is day -1 of the story.
+  const auto now = clock.Now();
+  const TimePoint public_at = std::chrono::floor<std::chrono::hours>(now) + std::chrono::hours{24};
+  StoryClock story(public_at - std::chrono::hours{24 * 15});
   FW_ASSIGN_OR_RETURN(auto admin_token,
-                      Program::Init(data_dir, "Fabrikam Active Protections (demo)", random, clock));
-  FW_ASSIGN_OR_RETURN(auto program, Program::Open(data_dir, random, clock));
+                      Program::Init(data_dir, "Fabrikam Active Protections (demo)", random, story));
+  FW_ASSIGN_OR_RETURN(auto program, Program::Open(data_dir, random, story));
   auto& registry = program->registry();
   FW_ASSIGN_OR_RETURN(auto admin, registry.Authenticate(admin_token));
 
@@ -55,8 +171,8 @@ Result<nlohmann::json> SeedDemo(const std::filesystem::path& data_dir, crypto::R
     fields.country = demo.country;
     fields.tier = demo.tier;
     fields.labels = demo.labels;
-    fields.contract = Agreement{"MAPP-2026.1", clock.Now()};
-    fields.nda = Agreement{"NDA-7", clock.Now()};
+    fields.contract = Agreement{"MAPP-2026.1", story.Now()};
+    fields.nda = Agreement{"NDA-7", story.Now()};
     fields.contacts = std::vector<Contact>{{"Security lead", demo.contact, "primary"}};
     FW_ASSIGN_OR_RETURN(auto partner, registry.AddPartner(admin, fields));
     FW_ASSIGN_OR_RETURN(auto token, registry.CreateToken(admin, {.role = Role::kPartner,
@@ -69,8 +185,9 @@ Result<nlohmann::json> SeedDemo(const std::filesystem::path& data_dir, crypto::R
                         {"labels", partner.labels},
                         {"token", token.token}});
   }
+  FW_ASSIGN_OR_RETURN(auto advisory, SeedAdvisory(*program, admin, story, public_at));
   return nlohmann::json{{"admin_token", admin_token}, {"data", data_dir.string()},
-                        {"advisory", nullptr},        {"leaked_file", nullptr},
+                        {"advisory", advisory},       {"leaked_file", nullptr},
                         {"indicators_file", nullptr}, {"leaker", nullptr},
                         {"partners", partners}};
 }

@@ -1,9 +1,12 @@
 // File: app/demo.h
 //
-// The demo scenario (DESIGN.md "Demo scenario"), seeded into a fresh data directory. So far it
-// holds the program and its partner registry: 12 partners in 6 countries across the `early`
-// and `standard` tiers, some labelled `poc-restricted`, each with a partner token. Advisories,
-// the leak and the indicators join as those capabilities land.
+// The demo scenario (DESIGN.md "Demo scenario"), seeded into a fresh data directory: 12
+// partners in 6 countries across the `early` and `standard` tiers, some labelled
+// `poc-restricted`, each with a partner token; and the story's advisory, public tomorrow, with
+// waves at day -14 (advisory and detection guidance, every tier), day -5 (PoC for the early
+// tier, with a written description as its alternative form) and day -1 (a revised PoC). The
+// story is seeded on its own clock, so its records carry the story's times. The leak and the
+// indicators join as fingerprinting and investigation land.
 #pragma once
 
 #include <filesystem>

@@ -273,6 +273,23 @@ TEST_F(E2eTest, DemoSeedOnlyPrintsTheScenario) {
   std::set<std::string> countries;
   for (const auto& p : facts["partners"]) countries.insert(p["country"]);
   EXPECT_EQ(countries.size(), 6u);
+  // The story's advisory: three revisions, released to both tiers by today (day -1).
+  const std::string advisory = facts["advisory"];
+  StartServer();
+  auto shown = Run({"advisory", "show", advisory, "--json"}, facts["admin_token"]);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const json a = json::parse(shown.out);
+  EXPECT_EQ(a["revisions"].size(), 3u);
+  EXPECT_EQ(a["status"], "partner-released");
+  EXPECT_EQ(a["cves"], json({"CVE-2026-31337", "CVE-2026-31338"}));
+  EXPECT_EQ(a["cvss"][0]["base_score"], 9.8);
+  EXPECT_EQ(a["cvss"][1]["base_score"], 6.5);
+  for (const auto& p : facts["partners"]) {
+    auto partner_view = Run({"advisory", "show", advisory, "--json"}, p["token"]);
+    ASSERT_EQ(partner_view.exit_code, 0) << partner_view.err;
+    EXPECT_EQ(json::parse(partner_view.out)["revision"], 3);
+  }
+  StopServer();
   // Seeding again into the same directory is refused.
   EXPECT_EQ(Run({"demo", "--data", data_, "--seed-only"}).exit_code, 1);
 }
