@@ -36,10 +36,14 @@ demo: build
 	rm -rf $(DEMO_DATA)
 	./$(BUILD)/forewarn demo --data $(DEMO_DATA) --listen $(DEMO_LISTEN)
 
-bench: deps
+# Microbenchmarks (bench/run.sh), then the HTTP feed/artifact benchmark beside nginx
+# (bench/feed_bench.sh); `--bench` also installs wrk and nginx. Results: bench/RESULTS.md.
+bench:
+	@scripts/install-deps --bench
 	cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DFOREWARN_BENCH=ON
 	cmake --build $(BENCH_BUILD) -j $(JOBS)
 	bench/run.sh $(BENCH_BUILD)
+	bench/feed_bench.sh $(BENCH_BUILD)
 
 FORMAT_FILES = $(shell git ls-files '*.h' '*.cc')
 

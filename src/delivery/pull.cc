@@ -71,7 +71,7 @@ json ProductsJson(const std::vector<Product>& products) {
 struct PullService::View {
   Advisory advisory;
   std::vector<Release> releases;
-  Revision revision;  // the newest the partner may see
+  std::shared_ptr<const Revision> revision;  // the newest the partner may see
 };
 
 PullService::PullService(store::Store& store, const ledger::Ledger& ledger,
@@ -103,18 +103,36 @@ Result<std::optional<PullService::View>> PullService::Visible(store::Transaction
   if (!advisory) return std::optional<View>();
   const auto number = gate_.VisibleRevision(partner, *advisory, releases, now);
   if (!number) return std::optional<View>();
-  FW_ASSIGN_OR_RETURN(auto revision, tx.FindRevision(advisory_id, *number));
+  FW_ASSIGN_OR_RETURN(auto revision, OpenedRevision(tx, advisory_id, *number));
+  return std::optional<View>(View{std::move(*advisory), std::move(releases), std::move(revision)});
+}
+
+Result<std::shared_ptr<const Revision>> PullService::OpenedRevision(store::Transaction& tx,
+                                                                    const std::string& advisory_id,
+                                                                    int number) const {
+  const auto key = std::make_pair(advisory_id, number);
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (auto it = revisions_.find(key); it != revisions_.end()) return it->second;
+  }
+  FW_ASSIGN_OR_RETURN(auto revision, tx.FindRevision(advisory_id, number));
   if (!revision) {
     return Fail(ErrorCode::kInternal,
-                fmt::format("revision {} of {} is missing", *number, advisory_id));
+                fmt::format("revision {} of {} is missing", number, advisory_id));
   }
-  return std::optional<View>(View{std::move(*advisory), std::move(releases), std::move(*revision)});
+  auto shared = std::make_shared<const Revision>(std::move(*revision));
+  std::lock_guard lock(cache_mutex_);
+  if (revisions_.size() >= kRevisionCacheSize) revisions_.clear();  // crude, bounded
+  revisions_.emplace(key, shared);
+  return shared;
 }
 
 Result<Delivered> PullService::Record(const Principal& caller, std::string type,
                                       std::string subject, json details,
                                       Delivered delivered) const {
-  delivered.content_sha256 = crypto::Hex(crypto::Sha256(delivered.body));
+  if (delivered.content_sha256.empty()) {
+    delivered.content_sha256 = crypto::Hex(crypto::Sha256(delivered.body));
+  }
   details["partner"] = caller.partner_id;
   FW_ASSIGN_OR_RETURN(auto where, recorder_.Record({.type = std::move(type),
                                                     .actor = caller.Actor(),
@@ -184,10 +202,10 @@ Result<Delivered> PullService::Feed(const Principal& caller, const std::string& 
       }
       const auto& view = it->second;
       if (!view) continue;
-      int revision = view->revision.number;
+      int revision = view->revision->number;
       std::string event;
       if (row.kind == ReleaseKind::kWave) {
-        if (row.revision > view->revision.number) continue;
+        if (row.revision > view->revision->number) continue;
         // A wave whose revision a newer one had already overtaken for this tier is old news.
         const bool superseded =
             std::any_of(view->releases.begin(), view->releases.end(), [&](const Release& r) {
@@ -202,8 +220,8 @@ Result<Delivered> PullService::Feed(const Principal& caller, const std::string& 
       }
       auto& title = titles[{row.advisory_id, revision}];
       if (title.empty()) {
-        if (revision == view->revision.number) {
-          title = view->revision.content.title;
+        if (revision == view->revision->number) {
+          title = view->revision->content.title;
         } else {
           FW_ASSIGN_OR_RETURN(auto r, tx->FindRevision(row.advisory_id, revision));
           if (r) title = r->content.title;
@@ -242,15 +260,15 @@ Result<Delivered> PullService::ListAdvisories(const Principal& caller,
   for (const auto& id : ids) {
     FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, id, now));
     if (!view) continue;
-    const auto& content = view->revision.content;
+    const auto& content = view->revision->content;
     if (cve && std::find(content.cves.begin(), content.cves.end(), *cve) == content.cves.end()) {
       continue;
     }
     FW_ASSIGN_OR_RETURN(auto accepted,
-                        tx->FindTermsAcceptance(id, partner.id, view->revision.terms_sha256));
-    const auto released = WaveTime(view->releases, view->revision.number, partner.tier);
+                        tx->FindTermsAcceptance(id, partner.id, view->revision->terms_sha256));
+    const auto released = WaveTime(view->releases, view->revision->number, partner.tier);
     items.push_back({{"id", id},
-                     {"revision", view->revision.number},
+                     {"revision", view->revision->number},
                      {"status", PartnerStatus(view->advisory, now)},
                      {"title", content.title},
                      {"cves", content.cves},
@@ -277,7 +295,7 @@ Result<Delivered> PullService::GetAdvisory(const Principal& caller,
   FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
   FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, advisory_id, now));
   if (!view) return AdvisoryNotFound(advisory_id);
-  const Revision& revision = view->revision;
+  const Revision& revision = *view->revision;
   const auto& content = revision.content;
   FW_ASSIGN_OR_RETURN(auto accepted,
                       tx->FindTermsAcceptance(advisory_id, partner.id, revision.terms_sha256));
@@ -357,7 +375,7 @@ Result<TermsAcceptance> PullService::AcceptTerms(const Principal& caller,
   FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
   FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, advisory_id, now));
   if (!view) return AdvisoryNotFound(advisory_id);
-  const Revision& revision = view->revision;
+  const Revision& revision = *view->revision;
   if (terms_sha256 != revision.terms_sha256) {
     return Fail(ErrorCode::kConflict,
                 fmt::format("terms_sha256 does not match the terms of revision {} (sha256 {}); "
@@ -393,7 +411,7 @@ Result<Delivered> PullService::FetchArtifact(const Principal& caller,
   FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
   FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, advisory_id, now));
   if (!view) return AdvisoryNotFound(advisory_id);
-  const Revision& revision = view->revision;
+  const Revision& revision = *view->revision;
   if (view->advisory.withdrawn_at) {
     return Fail(
         ErrorCode::kFailedPrecondition,
@@ -445,6 +463,8 @@ Result<Delivered> PullService::FetchArtifact(const Principal& caller,
   out.body = std::move(*content);
   out.media_type = delivered->media_type;
   out.filename = delivered->filename;
+  // The bytes are the stored content, whose digest is known (fingerprinted copies will differ).
+  out.content_sha256 = delivered->content_sha256;
   tx.reset();
   return Record(caller, "artifact.fetched", delivered->id,
                 {{"advisory", advisory_id},

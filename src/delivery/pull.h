@@ -19,6 +19,9 @@
 // Thread safety: all methods may be called concurrently.
 #pragma once
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -100,6 +103,10 @@ class PullService {
   [[nodiscard]] Result<std::optional<store::ReleaseCursor>> DecodeCursor(
       const std::string& cursor) const;
   std::string EncodeCursor(const store::ReleaseCursor& cursor) const;
+  // A revision the partner may see. Opened revisions never change (a change to a released
+  // revision starts a new one), so they are cached across requests.
+  [[nodiscard]] Result<std::shared_ptr<const Revision>> OpenedRevision(
+      store::Transaction& tx, const std::string& advisory_id, int number) const;
 
   store::Store& store_;
   const ledger::Ledger& ledger_;
@@ -108,6 +115,10 @@ class PullService {
   crypto::Random& random_;
   const VisibilityGate& gate_;
   crypto::SecretBytes cursor_key_;
+  static constexpr size_t kRevisionCacheSize = 4096;
+  mutable std::mutex cache_mutex_;
+  mutable std::map<std::pair<std::string, int>, std::shared_ptr<const Revision>>
+      revisions_;  // guarded by cache_mutex_
 };
 
 }  // namespace forewarn::delivery

@@ -324,11 +324,11 @@ json RecordJson(const advisory::AdvisoryRecord& record) {
   return out;
 }
 
-Response Delivery(const delivery::Delivered& d) {
+Response Delivery(delivery::Delivered d) {
   Response response;
   response.status = 200;
-  response.content_type = d.media_type;
-  response.body = d.body;
+  response.content_type = std::move(d.media_type);
+  response.body = std::move(d.body);
   response.headers.emplace_back("ETag", "\"sha256:" + d.content_sha256 + "\"");
   response.headers.emplace_back("Cache-Control", "no-store");
   if (d.ledger_index) {
@@ -351,7 +351,7 @@ class AdvisoryHandlers {
       std::optional<std::string> cve;
       if (auto it = call.query.find("cve"); it != call.query.end()) cve = it->second;
       FW_ASSIGN_OR_RETURN(auto delivered, pull_.ListAdvisories(call.principal, cve));
-      return Delivery(delivered);
+      return Delivery(std::move(delivered));
     }
     FW_TRY(CheckKnownQuery(call.query, {"cve", "status"}));
     store::AdvisoryFilter filter;
@@ -384,7 +384,7 @@ class AdvisoryHandlers {
     const std::string& id = call.path_params["id"];
     if (call.principal.IsPartner()) {
       FW_ASSIGN_OR_RETURN(auto delivered, pull_.GetAdvisory(call.principal, id));
-      return Delivery(delivered);
+      return Delivery(std::move(delivered));
     }
     FW_ASSIGN_OR_RETURN(auto record, advisories_.Get(call.principal, id));
     return JsonResponse(200, RecordJson(record));
@@ -479,10 +479,11 @@ class AdvisoryHandlers {
     if (call.principal.IsPartner()) {
       FW_ASSIGN_OR_RETURN(auto delivered,
                           pull_.FetchArtifact(call.principal, advisory_id, artifact_id));
-      Response response = Delivery(delivered);
-      if (!delivered.filename.empty()) {
-        response.headers.emplace_back(
-            "Content-Disposition", fmt::format("attachment; filename=\"{}\"", delivered.filename));
+      const std::string filename = delivered.filename;
+      Response response = Delivery(std::move(delivered));
+      if (!filename.empty()) {
+        response.headers.emplace_back("Content-Disposition",
+                                      fmt::format("attachment; filename=\"{}\"", filename));
       }
       return response;
     }
@@ -492,7 +493,7 @@ class AdvisoryHandlers {
     d.body = std::move(found.second);
     d.media_type = found.first.media_type;
     d.content_sha256 = found.first.content_sha256;
-    return Delivery(d);
+    return Delivery(std::move(d));
   }
 
   Result<Response> Feed(Call& call) {
@@ -502,7 +503,7 @@ class AdvisoryHandlers {
                         QueryNumber(call.query, "limit", delivery::kDefaultFeedLimit));
     const std::string cursor = call.query.count("cursor") > 0 ? call.query["cursor"] : "";
     FW_ASSIGN_OR_RETURN(auto delivered, pull_.Feed(call.principal, cursor, limit));
-    return Delivery(delivered);
+    return Delivery(std::move(delivered));
   }
 
  private:
