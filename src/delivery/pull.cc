@@ -354,6 +354,14 @@ Result<Delivered> PullService::GetAdvisory(const Principal& caller,
     for (const auto& r : revisions) {
       const auto at = WaveTime(view->releases, r.number, partner.tier);
       if (r.number > revision.number || !at || *at > now) continue;
+      // As in the feed: a revision a newer one had overtaken by its own wave never reached
+      // this tier.
+      const bool overtaken =
+          std::any_of(view->releases.begin(), view->releases.end(), [&](const Release& other) {
+            return other.kind == ReleaseKind::kWave && other.tier == partner.tier &&
+                   other.revision > r.number && other.at <= *at;
+          });
+      if (overtaken) continue;
       history.push_back(
           {{"revision", r.number}, {"summary", r.summary}, {"released_at", FormatTime(*at)}});
     }
