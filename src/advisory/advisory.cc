@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 #include "core/time.h"
@@ -151,6 +152,19 @@ AdvisoryService::AdvisoryService(store::Store& store, const ledger::Ledger& ledg
       clock_(clock),
       random_(random),
       max_artifact_bytes_(max_artifact_bytes) {}
+
+Status CommitChange(store::Transaction& tx) {
+  const std::string key(kAdvisoryGenerationSetting);
+  FW_ASSIGN_OR_RETURN(auto current, tx.GetSetting(key));
+  int64_t generation = 0;
+  if (current) {
+    const auto [ptr, ec] =
+        std::from_chars(current->data(), current->data() + current->size(), generation);
+    if (ec != std::errc{}) return Fail(ErrorCode::kInternal, "stored generation is corrupt");
+  }
+  FW_TRY(tx.PutSetting(key, std::to_string(generation + 1)));
+  return tx.Commit();
+}
 
 Result<AdvisoryService::Loaded> AdvisoryService::Load(store::Transaction& tx,
                                                       const std::string& id) const {
@@ -313,7 +327,7 @@ Result<AdvisoryRecord> AdvisoryService::Create(const Principal& caller,
     FW_TRY(tx->UpdateRevision(revision));
   }
   FW_ASSIGN_OR_RETURN(auto record, Record(*tx, advisory.id));
-  FW_TRY(tx->Commit());
+  FW_TRY(CommitChange(*tx));
   return record;
 }
 
@@ -435,7 +449,7 @@ Result<AdvisoryRecord> AdvisoryService::Update(const Principal& caller, const st
                               .details = changed,
                               .payload_sha256 = ContentHash(content)}));
   FW_ASSIGN_OR_RETURN(auto record, Record(*tx, id));
-  FW_TRY(tx->Commit());
+  FW_TRY(CommitChange(*tx));
   return record;
 }
 
@@ -467,7 +481,7 @@ Result<AdvisoryRecord> AdvisoryService::Revise(const Principal& caller, const st
                               .subject = id,
                               .details = {{"revision", next.number}, {"summary", summary}}}));
   FW_ASSIGN_OR_RETURN(auto record, Record(*tx, id));
-  FW_TRY(tx->Commit());
+  FW_TRY(CommitChange(*tx));
   return record;
 }
 
@@ -488,7 +502,7 @@ Result<AdvisoryRecord> AdvisoryService::Publish(const Principal& caller, const s
   loaded.advisory.updated_at = clock_.Now();
   FW_TRY(tx->UpdateAdvisory(loaded.advisory));
   FW_ASSIGN_OR_RETURN(auto record, Record(*tx, id));
-  FW_TRY(tx->Commit());
+  FW_TRY(CommitChange(*tx));
   return record;
 }
 
@@ -534,7 +548,7 @@ Result<AdvisoryRecord> AdvisoryService::Withdraw(const Principal& caller, const 
                               .subject = id,
                               .details = {{"reason", reason}, {"cancelled_releases", cancelled}}}));
   FW_ASSIGN_OR_RETURN(auto record, Record(*tx, id));
-  FW_TRY(tx->Commit());
+  FW_TRY(CommitChange(*tx));
   return record;
 }
 
@@ -642,7 +656,7 @@ Result<Artifact> AdvisoryService::AddArtifact(const Principal& caller,
                                           {"alternative_of", artifact.alternative_of},
                                           {"replaces", artifact.replaces}},
                               .payload_sha256 = artifact.content_sha256}));
-  FW_TRY(tx->Commit());
+  FW_TRY(CommitChange(*tx));
   return artifact;
 }
 
@@ -763,7 +777,7 @@ Status AdvisoryService::ReconcileTiers(const std::string& actor) {
                               .actor = actor,
                               .subject = "tiers",
                               .details = {{"advisories", changed}}}));
-  return tx->Commit();
+  return CommitChange(*tx);
 }
 
 // --- scheduler ---

@@ -166,6 +166,10 @@ class Scheduler {
   const Clock& clock_;
 };
 
+// Increments the advisory generation (kAdvisoryGenerationSetting) and commits: how every
+// advisory change ends, so readers' caches know what changed.
+[[nodiscard]] Status CommitChange(store::Transaction& tx);
+
 // CVSS vectors are validated (and later scored) by standards/cvss; kInvalidArgument names the
 // vector and the bad metric.
 [[nodiscard]] Status ValidateCvssVectors(const std::vector<std::string>& vectors);

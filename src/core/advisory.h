@@ -171,6 +171,11 @@ TimePoint DefaultWaveTime(TimePoint public_at, std::chrono::seconds lead_time,
 AdvisoryStatus EffectiveStatus(const Advisory& advisory, const std::vector<Release>& releases,
                                TimePoint now);
 
+// The program setting that counts changes to advisories and their schedules. Every writer of
+// advisories, revisions, artifacts or releases increments it in the same transaction, so a
+// reader that sees the same value in its own transaction may reuse what it read before.
+inline constexpr std::string_view kAdvisoryGenerationSetting = "advisories.generation";
+
 // The terms a new advisory carries when the analyst gives none.
 std::string_view DefaultEmbargoTerms();
 

@@ -69,9 +69,10 @@ json ProductsJson(const std::vector<Product>& products) {
 
 // An advisory as far as one partner may see it.
 struct PullService::View {
-  Advisory advisory;
-  std::vector<Release> releases;
+  std::shared_ptr<const Schedule> schedule;  // shared with the cache: no copies per request
   std::shared_ptr<const Revision> revision;  // the newest the partner may see
+  const Advisory& advisory() const { return *schedule->advisory; }
+  const std::vector<Release>& releases() const { return schedule->releases; }
 };
 
 PullService::PullService(store::Store& store, const ledger::Ledger& ledger,
@@ -92,19 +93,49 @@ Result<Partner> PullService::LoadPartner(store::Transaction& tx, const Principal
   return std::move(*partner);
 }
 
+Result<int64_t> PullService::Generation(store::Transaction& tx) const {
+  FW_ASSIGN_OR_RETURN(auto text, tx.GetSetting(std::string(kAdvisoryGenerationSetting)));
+  int64_t generation = 0;
+  if (text) std::from_chars(text->data(), text->data() + text->size(), generation);
+  return generation;
+}
+
+Result<std::shared_ptr<const PullService::Schedule>> PullService::LoadSchedule(
+    store::Transaction& tx, const std::string& advisory_id, int64_t generation) const {
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (generation > schedules_generation_) {
+      schedules_.clear();
+      schedules_generation_ = generation;
+    }
+    if (generation == schedules_generation_) {
+      if (auto it = schedules_.find(advisory_id); it != schedules_.end()) return it->second;
+    }
+  }
+  // Both lookups run whether or not the advisory exists, so an embargoed id and an unknown
+  // one take the same path (and both are cached the same way).
+  auto schedule = std::make_shared<Schedule>();
+  FW_ASSIGN_OR_RETURN(schedule->advisory, tx.FindAdvisory(advisory_id));
+  FW_ASSIGN_OR_RETURN(schedule->releases, tx.ListReleases(advisory_id));
+  std::lock_guard lock(cache_mutex_);
+  if (generation == schedules_generation_) {
+    if (schedules_.size() >= kScheduleCacheSize) schedules_.clear();  // crude, bounded
+    schedules_.emplace(advisory_id, schedule);
+  }
+  return std::shared_ptr<const Schedule>(std::move(schedule));
+}
+
 Result<std::optional<PullService::View>> PullService::Visible(store::Transaction& tx,
                                                               const Partner& partner,
                                                               const std::string& advisory_id,
-                                                              TimePoint now) const {
-  // Both lookups run whether or not the advisory exists, so an embargoed id and an unknown
-  // one take the same path.
-  FW_ASSIGN_OR_RETURN(auto advisory, tx.FindAdvisory(advisory_id));
-  FW_ASSIGN_OR_RETURN(auto releases, tx.ListReleases(advisory_id));
-  if (!advisory) return std::optional<View>();
-  const auto number = gate_.VisibleRevision(partner, *advisory, releases, now);
+                                                              TimePoint now,
+                                                              int64_t generation) const {
+  FW_ASSIGN_OR_RETURN(auto schedule, LoadSchedule(tx, advisory_id, generation));
+  if (!schedule->advisory) return std::optional<View>();
+  const auto number = gate_.VisibleRevision(partner, *schedule->advisory, schedule->releases, now);
   if (!number) return std::optional<View>();
   FW_ASSIGN_OR_RETURN(auto revision, OpenedRevision(tx, advisory_id, *number));
-  return std::optional<View>(View{std::move(*advisory), std::move(releases), std::move(revision)});
+  return std::optional<View>(View{std::move(schedule), std::move(revision)});
 }
 
 Result<std::shared_ptr<const Revision>> PullService::OpenedRevision(store::Transaction& tx,
@@ -180,6 +211,7 @@ Result<Delivered> PullService::Feed(const Principal& caller, const std::string& 
   const TimePoint now = clock_.Now();
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
   FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
+  FW_ASSIGN_OR_RETURN(const int64_t generation, Generation(*tx));
 
   std::map<std::string, std::optional<View>> views;  // per advisory, for this request
   std::map<std::pair<std::string, int>, std::string> titles;
@@ -198,7 +230,7 @@ Result<Delivered> PullService::Feed(const Principal& caller, const std::string& 
       position = store::ReleaseCursor{row.at, row.seq};
       auto [it, inserted] = views.try_emplace(row.advisory_id);
       if (inserted) {
-        FW_ASSIGN_OR_RETURN(it->second, Visible(*tx, partner, row.advisory_id, now));
+        FW_ASSIGN_OR_RETURN(it->second, Visible(*tx, partner, row.advisory_id, now, generation));
       }
       const auto& view = it->second;
       if (!view) continue;
@@ -208,7 +240,7 @@ Result<Delivered> PullService::Feed(const Principal& caller, const std::string& 
         if (row.revision > view->revision->number) continue;
         // A wave whose revision a newer one had already overtaken for this tier is old news.
         const bool superseded =
-            std::any_of(view->releases.begin(), view->releases.end(), [&](const Release& r) {
+            std::any_of(view->releases().begin(), view->releases().end(), [&](const Release& r) {
               return r.kind == ReleaseKind::kWave && r.tier == partner.tier &&
                      r.revision > row.revision && r.at <= row.at;
             });
@@ -254,11 +286,12 @@ Result<Delivered> PullService::ListAdvisories(const Principal& caller,
   const TimePoint now = clock_.Now();
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
   FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
+  FW_ASSIGN_OR_RETURN(const int64_t generation, Generation(*tx));
   FW_ASSIGN_OR_RETURN(auto ids, tx->ListAdvisoriesOpenedFor(partner.tier, now));
   json items = json::array();
   json listed = json::array();
   for (const auto& id : ids) {
-    FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, id, now));
+    FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, id, now, generation));
     if (!view) continue;
     const auto& content = view->revision->content;
     if (cve && std::find(content.cves.begin(), content.cves.end(), *cve) == content.cves.end()) {
@@ -266,13 +299,13 @@ Result<Delivered> PullService::ListAdvisories(const Principal& caller,
     }
     FW_ASSIGN_OR_RETURN(auto accepted,
                         tx->FindTermsAcceptance(id, partner.id, view->revision->terms_sha256));
-    const auto released = WaveTime(view->releases, view->revision->number, partner.tier);
+    const auto released = WaveTime(view->releases(), view->revision->number, partner.tier);
     items.push_back({{"id", id},
                      {"revision", view->revision->number},
-                     {"status", PartnerStatus(view->advisory, now)},
+                     {"status", PartnerStatus(view->advisory(), now)},
                      {"title", content.title},
                      {"cves", content.cves},
-                     {"public_at", FormatTime(view->advisory.public_at)},
+                     {"public_at", FormatTime(view->advisory().public_at)},
                      {"released_at", released ? json(FormatTime(*released)) : json(nullptr)},
                      {"terms_accepted", accepted.has_value()}});
     listed.push_back(id);
@@ -293,26 +326,27 @@ Result<Delivered> PullService::GetAdvisory(const Principal& caller,
   const TimePoint now = clock_.Now();
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
   FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
-  FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, advisory_id, now));
+  FW_ASSIGN_OR_RETURN(const int64_t generation, Generation(*tx));
+  FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, advisory_id, now, generation));
   if (!view) return AdvisoryNotFound(advisory_id);
   const Revision& revision = *view->revision;
   const auto& content = revision.content;
   FW_ASSIGN_OR_RETURN(auto accepted,
                       tx->FindTermsAcceptance(advisory_id, partner.id, revision.terms_sha256));
-  const auto released = WaveTime(view->releases, revision.number, partner.tier);
+  const auto released = WaveTime(view->releases(), revision.number, partner.tier);
   json body = {{"id", advisory_id},
                {"revision", revision.number},
-               {"status", PartnerStatus(view->advisory, now)},
+               {"status", PartnerStatus(view->advisory(), now)},
                {"title", content.title},
                {"cves", content.cves},
-               {"public_at", FormatTime(view->advisory.public_at)},
+               {"public_at", FormatTime(view->advisory().public_at)},
                {"released_at", released ? json(FormatTime(*released)) : json(nullptr)},
                {"terms",
                 {{"text", content.terms},
                  {"sha256", revision.terms_sha256},
                  {"accepted", accepted.has_value()}}}};
-  if (view->advisory.withdrawn_at) {
-    body["withdrawn_at"] = FormatTime(*view->advisory.withdrawn_at);
+  if (view->advisory().withdrawn_at) {
+    body["withdrawn_at"] = FormatTime(*view->advisory().withdrawn_at);
   } else if (accepted) {
     body["summary"] = revision.summary;
     body["description"] = content.description;
@@ -331,7 +365,7 @@ Result<Delivered> PullService::GetAdvisory(const Principal& caller,
         }
       }
       const auto form =
-          gate_.DeliveredForm(partner, view->advisory, revision, *primary, forms, now);
+          gate_.DeliveredForm(partner, view->advisory(), revision, *primary, forms, now);
       if (!form) continue;
       const Artifact& delivered =
           *form == primary->id ? *primary
@@ -352,12 +386,12 @@ Result<Delivered> PullService::GetAdvisory(const Principal& caller,
     json history = json::array();
     FW_ASSIGN_OR_RETURN(auto revisions, tx->ListRevisions(advisory_id));
     for (const auto& r : revisions) {
-      const auto at = WaveTime(view->releases, r.number, partner.tier);
+      const auto at = WaveTime(view->releases(), r.number, partner.tier);
       if (r.number > revision.number || !at || *at > now) continue;
       // As in the feed: a revision a newer one had overtaken by its own wave never reached
       // this tier.
       const bool overtaken =
-          std::any_of(view->releases.begin(), view->releases.end(), [&](const Release& other) {
+          std::any_of(view->releases().begin(), view->releases().end(), [&](const Release& other) {
             return other.kind == ReleaseKind::kWave && other.tier == partner.tier &&
                    other.revision > r.number && other.at <= *at;
           });
@@ -381,7 +415,8 @@ Result<TermsAcceptance> PullService::AcceptTerms(const Principal& caller,
   const TimePoint now = clock_.Now();
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kWrite));
   FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
-  FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, advisory_id, now));
+  FW_ASSIGN_OR_RETURN(const int64_t generation, Generation(*tx));
+  FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, advisory_id, now, generation));
   if (!view) return AdvisoryNotFound(advisory_id);
   const Revision& revision = *view->revision;
   if (terms_sha256 != revision.terms_sha256) {
@@ -417,10 +452,11 @@ Result<Delivered> PullService::FetchArtifact(const Principal& caller,
   const TimePoint now = clock_.Now();
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
   FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
-  FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, advisory_id, now));
+  FW_ASSIGN_OR_RETURN(const int64_t generation, Generation(*tx));
+  FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, advisory_id, now, generation));
   if (!view) return AdvisoryNotFound(advisory_id);
   const Revision& revision = *view->revision;
-  if (view->advisory.withdrawn_at) {
+  if (view->advisory().withdrawn_at) {
     return Fail(
         ErrorCode::kFailedPrecondition,
         fmt::format("advisory {} was withdrawn; its artifacts are no longer served", advisory_id));
@@ -445,7 +481,7 @@ Result<Delivered> PullService::FetchArtifact(const Principal& caller,
     for (const auto& f : artifacts) {
       if (f.alternative_of == a.id && in_revision(f.id)) forms.push_back(f);
     }
-    const auto form = gate_.DeliveredForm(partner, view->advisory, revision, a, forms, now);
+    const auto form = gate_.DeliveredForm(partner, view->advisory(), revision, a, forms, now);
     if (!form || *form != artifact_id) continue;
     primary = &a;
     for (const auto& f : artifacts) {

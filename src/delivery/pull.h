@@ -94,9 +94,20 @@ class PullService {
  private:
   struct View;
   [[nodiscard]] Result<Partner> LoadPartner(store::Transaction& tx, const Principal& caller) const;
+  // An advisory with all its release rows (or nullopt), as of `tx`.
+  struct Schedule {
+    std::optional<Advisory> advisory;
+    std::vector<Release> releases;
+  };
+  // The advisory generation `tx` sees (kAdvisoryGenerationSetting).
+  [[nodiscard]] Result<int64_t> Generation(store::Transaction& tx) const;
+  // Served from the cache when it holds `generation`'s state; loaded (and cached) otherwise.
+  [[nodiscard]] Result<std::shared_ptr<const Schedule>> LoadSchedule(store::Transaction& tx,
+                                                                     const std::string& advisory_id,
+                                                                     int64_t generation) const;
   [[nodiscard]] Result<std::optional<View>> Visible(store::Transaction& tx, const Partner& partner,
-                                                    const std::string& advisory_id,
-                                                    TimePoint now) const;
+                                                    const std::string& advisory_id, TimePoint now,
+                                                    int64_t generation) const;
   [[nodiscard]] Result<Delivered> Record(const Principal& caller, std::string type,
                                          std::string subject, nlohmann::json details,
                                          Delivered delivered) const;
@@ -116,9 +127,13 @@ class PullService {
   const VisibilityGate& gate_;
   crypto::SecretBytes cursor_key_;
   static constexpr size_t kRevisionCacheSize = 4096;
+  static constexpr size_t kScheduleCacheSize = 16384;
   mutable std::mutex cache_mutex_;
   mutable std::map<std::pair<std::string, int>, std::shared_ptr<const Revision>>
       revisions_;  // guarded by cache_mutex_
+  // Advisory schedules as of schedules_generation_; every advisory change bumps the generation.
+  mutable int64_t schedules_generation_ = -1;  // guarded by cache_mutex_
+  mutable std::map<std::string, std::shared_ptr<const Schedule>> schedules_;  // cache_mutex_
 };
 
 }  // namespace forewarn::delivery

@@ -9,13 +9,15 @@ struct Recorder::Pending {
   std::optional<Result<AppendResult>> result;
 };
 
-Recorder::Recorder(store::Store& store, const Ledger& ledger, size_t max_batch)
-    : store_(store), ledger_(ledger), max_batch_(max_batch == 0 ? 1 : max_batch) {}
+Recorder::Recorder(store::Store& store, const Ledger& ledger, size_t max_batch,
+                   std::chrono::microseconds linger)
+    : store_(store), ledger_(ledger), max_batch_(max_batch == 0 ? 1 : max_batch), linger_(linger) {}
 
 Result<AppendResult> Recorder::Record(Event event) {
   Pending pending{std::move(event), std::nullopt};
   std::unique_lock lock(mutex_);
   queue_.push_back(&pending);
+  if (queue_.size() >= max_batch_) batch_full_.notify_one();
   while (!pending.result) {
     if (flushing_) {
       // Someone is committing; our event goes into the next batch (possibly led by us).
@@ -23,6 +25,10 @@ Result<AppendResult> Recorder::Record(Event event) {
       continue;
     }
     flushing_ = true;
+    if (linger_.count() > 0 && queue_.size() < max_batch_) {
+      // Give requests that are still on their way a moment to join this commit.
+      batch_full_.wait_for(lock, linger_, [this] { return queue_.size() >= max_batch_; });
+    }
     std::deque<Pending*> batch;
     while (!queue_.empty() && batch.size() < max_batch_) {
       batch.push_back(queue_.front());

@@ -14,6 +14,7 @@
 // Thread safety: Record() may be called from many threads at once.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -28,8 +29,11 @@ namespace forewarn::ledger {
 
 class Recorder {
  public:
-  // `store` and `ledger` must outlive the Recorder. At most `max_batch` events per commit.
-  Recorder(store::Store& store, const Ledger& ledger, size_t max_batch = 512);
+  // `store` and `ledger` must outlive the Recorder. At most `max_batch` events per commit. A
+  // new leader waits up to `linger` for more events to join its batch before committing
+  // (zero: commit at once), trading that much latency for fewer commits under load.
+  Recorder(store::Store& store, const Ledger& ledger, size_t max_batch = 512,
+           std::chrono::microseconds linger = std::chrono::microseconds{200});
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
 
@@ -53,11 +57,13 @@ class Recorder {
   store::Store& store_;
   const Ledger& ledger_;
   const size_t max_batch_;
+  const std::chrono::microseconds linger_;
   mutable std::mutex mutex_;
   std::condition_variable done_;
-  std::deque<Pending*> queue_;  // guarded by mutex_
-  bool flushing_ = false;       // guarded by mutex_: a leader is committing a batch
-  Stats stats_;                 // guarded by mutex_
+  std::condition_variable batch_full_;  // a lingering leader wakes early when the batch fills
+  std::deque<Pending*> queue_;          // guarded by mutex_
+  bool flushing_ = false;               // guarded by mutex_: a leader is committing a batch
+  Stats stats_;                         // guarded by mutex_
 };
 
 }  // namespace forewarn::ledger
