@@ -138,6 +138,23 @@ Result<std::optional<PullService::View>> PullService::Visible(store::Transaction
   return std::optional<View>(View{std::move(schedule), std::move(revision)});
 }
 
+// The caller's partner and its view of the advisory, or the embargo's 404.
+struct PullService::CallerView {
+  Partner partner;
+  View view;
+};
+
+Result<PullService::CallerView> PullService::RequireVisible(store::Transaction& tx,
+                                                            const Principal& caller,
+                                                            const std::string& advisory_id,
+                                                            TimePoint now) const {
+  FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(tx, caller));
+  FW_ASSIGN_OR_RETURN(const int64_t generation, Generation(tx));
+  FW_ASSIGN_OR_RETURN(auto view, Visible(tx, partner, advisory_id, now, generation));
+  if (!view) return AdvisoryNotFound(advisory_id);
+  return CallerView{std::move(partner), std::move(*view)};
+}
+
 Result<std::shared_ptr<const Revision>> PullService::OpenedRevision(store::Transaction& tx,
                                                                     const std::string& advisory_id,
                                                                     int number) const {
@@ -325,10 +342,9 @@ Result<Delivered> PullService::GetAdvisory(const Principal& caller,
                                            const std::string& advisory_id) const {
   const TimePoint now = clock_.Now();
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
-  FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
-  FW_ASSIGN_OR_RETURN(const int64_t generation, Generation(*tx));
-  FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, advisory_id, now, generation));
-  if (!view) return AdvisoryNotFound(advisory_id);
+  FW_ASSIGN_OR_RETURN(auto found, RequireVisible(*tx, caller, advisory_id, now));
+  const Partner& partner = found.partner;
+  const View* view = &found.view;
   const Revision& revision = *view->revision;
   const auto& content = revision.content;
   FW_ASSIGN_OR_RETURN(auto accepted,
@@ -414,10 +430,9 @@ Result<TermsAcceptance> PullService::AcceptTerms(const Principal& caller,
                                                  const std::string& terms_sha256) const {
   const TimePoint now = clock_.Now();
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kWrite));
-  FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
-  FW_ASSIGN_OR_RETURN(const int64_t generation, Generation(*tx));
-  FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, advisory_id, now, generation));
-  if (!view) return AdvisoryNotFound(advisory_id);
+  FW_ASSIGN_OR_RETURN(auto found, RequireVisible(*tx, caller, advisory_id, now));
+  const Partner& partner = found.partner;
+  const View* view = &found.view;
   const Revision& revision = *view->revision;
   if (terms_sha256 != revision.terms_sha256) {
     return Fail(ErrorCode::kConflict,
@@ -451,10 +466,9 @@ Result<Delivered> PullService::FetchArtifact(const Principal& caller,
                                              const std::string& artifact_id) const {
   const TimePoint now = clock_.Now();
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
-  FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
-  FW_ASSIGN_OR_RETURN(const int64_t generation, Generation(*tx));
-  FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, advisory_id, now, generation));
-  if (!view) return AdvisoryNotFound(advisory_id);
+  FW_ASSIGN_OR_RETURN(auto found, RequireVisible(*tx, caller, advisory_id, now));
+  const Partner& partner = found.partner;
+  const View* view = &found.view;
   const Revision& revision = *view->revision;
   if (view->advisory().withdrawn_at) {
     return Fail(

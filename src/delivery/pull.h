@@ -93,6 +93,10 @@ class PullService {
 
  private:
   struct View;
+  struct CallerView;
+  [[nodiscard]] Result<CallerView> RequireVisible(store::Transaction& tx, const Principal& caller,
+                                                  const std::string& advisory_id,
+                                                  TimePoint now) const;
   [[nodiscard]] Result<Partner> LoadPartner(store::Transaction& tx, const Principal& caller) const;
   // An advisory with all its release rows (or nullopt), as of `tx`.
   struct Schedule {
