@@ -76,15 +76,6 @@ bool LooksLikeText(std::string_view bytes) {
   return std::none_of(bytes.begin(), bytes.end(), [](char c) { return c == '\0'; });
 }
 
-// The wave row of `tier` for `revision`, if any.
-const Release* FindWave(const std::vector<Release>& releases, int revision,
-                        const std::string& tier) {
-  for (const auto& r : releases) {
-    if (r.kind == ReleaseKind::kWave && r.revision == revision && r.tier == tier) return &r;
-  }
-  return nullptr;
-}
-
 const Release* FindPublicRow(const std::vector<Release>& releases, const std::string& tier) {
   for (const auto& r : releases) {
     if (r.kind == ReleaseKind::kPublic && r.tier == tier) return &r;

@@ -170,6 +170,20 @@ TimePoint DefaultWaveTime(TimePoint public_at, std::chrono::seconds lead_time,
   return std::max(public_at - lead_time, release_at);
 }
 
+const Release* FindWave(const std::vector<Release>& releases, int revision, std::string_view tier) {
+  for (const auto& r : releases) {
+    if (r.kind == ReleaseKind::kWave && r.revision == revision && r.tier == tier) return &r;
+  }
+  return nullptr;
+}
+
+bool Overtaken(const std::vector<Release>& releases, std::string_view tier, int revision,
+               TimePoint at) {
+  return std::any_of(releases.begin(), releases.end(), [&](const Release& r) {
+    return r.kind == ReleaseKind::kWave && r.tier == tier && r.revision > revision && r.at <= at;
+  });
+}
+
 AdvisoryStatus EffectiveStatus(const Advisory& advisory, const std::vector<Release>& releases,
                                TimePoint now) {
   if (advisory.withdrawn_at && *advisory.withdrawn_at <= now) return AdvisoryStatus::kWithdrawn;

@@ -167,6 +167,15 @@ bool IsCveId(std::string_view text);
 TimePoint DefaultWaveTime(TimePoint public_at, std::chrono::seconds lead_time,
                           TimePoint release_at);
 
+// The kWave row of `tier` for `revision` among an advisory's releases, or nullptr.
+const Release* FindWave(const std::vector<Release>& releases, int revision, std::string_view tier);
+
+// True if a newer revision's wave for `tier` had opened by `at`, the time `revision`'s wave
+// opened: that revision was overtaken and never reached the tier as news (the feed does not
+// announce it, the history does not list it).
+bool Overtaken(const std::vector<Release>& releases, std::string_view tier, int revision,
+               TimePoint at);
+
 // The status an advisory has at `now`, from its releases (all rows of this advisory).
 AdvisoryStatus EffectiveStatus(const Advisory& advisory, const std::vector<Release>& releases,
                                TimePoint now);

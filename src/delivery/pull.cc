@@ -36,10 +36,8 @@ std::string PartnerStatus(const Advisory& advisory, TimePoint now) {
 // When the partner's tier first got `revision`.
 std::optional<TimePoint> WaveTime(const std::vector<Release>& releases, int revision,
                                   const std::string& tier) {
-  for (const auto& r : releases) {
-    if (r.kind == ReleaseKind::kWave && r.revision == revision && r.tier == tier) return r.at;
-  }
-  return std::nullopt;
+  const Release* wave = FindWave(releases, revision, tier);
+  return wave != nullptr ? std::optional<TimePoint>(wave->at) : std::nullopt;
 }
 
 json CvssJson(const std::vector<std::string>& vectors) {
@@ -256,12 +254,7 @@ Result<Delivered> PullService::Feed(const Principal& caller, const std::string& 
       if (row.kind == ReleaseKind::kWave) {
         if (row.revision > view->revision->number) continue;
         // A wave whose revision a newer one had already overtaken for this tier is old news.
-        const bool superseded =
-            std::any_of(view->releases().begin(), view->releases().end(), [&](const Release& r) {
-              return r.kind == ReleaseKind::kWave && r.tier == partner.tier &&
-                     r.revision > row.revision && r.at <= row.at;
-            });
-        if (superseded) continue;
+        if (Overtaken(view->releases(), partner.tier, row.revision, row.at)) continue;
         revision = row.revision;
         event = "released";
       } else {
@@ -404,14 +397,8 @@ Result<Delivered> PullService::GetAdvisory(const Principal& caller,
     for (const auto& r : revisions) {
       const auto at = WaveTime(view->releases(), r.number, partner.tier);
       if (r.number > revision.number || !at || *at > now) continue;
-      // As in the feed: a revision a newer one had overtaken by its own wave never reached
-      // this tier.
-      const bool overtaken =
-          std::any_of(view->releases().begin(), view->releases().end(), [&](const Release& other) {
-            return other.kind == ReleaseKind::kWave && other.tier == partner.tier &&
-                   other.revision > r.number && other.at <= *at;
-          });
-      if (overtaken) continue;
+      // As in the feed: an overtaken revision never reached this tier.
+      if (Overtaken(view->releases(), partner.tier, r.number, *at)) continue;
       history.push_back(
           {{"revision", r.number}, {"summary", r.summary}, {"released_at", FormatTime(*at)}});
     }
