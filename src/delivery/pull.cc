@@ -40,6 +40,49 @@ std::optional<TimePoint> WaveTime(const std::vector<Release>& releases, int revi
   return wave != nullptr ? std::optional<TimePoint>(wave->at) : std::nullopt;
 }
 
+// A primary artifact of a revision and the form of it the gate delivers to a partner.
+struct DeliveredArtifact {
+  const Artifact* primary;
+  const Artifact* delivered;  // the primary itself or one of its alternative forms
+};
+
+// What the partner receives of `revision`'s artifacts, in the revision's order. A gate answer
+// that is neither the primary nor one of its forms in this revision delivers nothing.
+std::vector<DeliveredArtifact> DeliveredArtifacts(const VisibilityGate& gate,
+                                                  const Partner& partner, const Advisory& advisory,
+                                                  const Revision& revision,
+                                                  const std::vector<Artifact>& artifacts,
+                                                  TimePoint now) {
+  std::map<std::string_view, const Artifact*> in_revision;
+  for (const auto& a : artifacts) in_revision.emplace(a.id, &a);
+  std::erase_if(in_revision, [&](const auto& entry) {
+    return std::find(revision.artifact_ids.begin(), revision.artifact_ids.end(), entry.first) ==
+           revision.artifact_ids.end();
+  });
+  std::vector<DeliveredArtifact> out;
+  for (const auto& id : revision.artifact_ids) {
+    const auto primary = in_revision.find(id);
+    if (primary == in_revision.end() || !primary->second->alternative_of.empty()) continue;
+    std::vector<Artifact> forms;
+    for (const auto& other : revision.artifact_ids) {
+      const auto form = in_revision.find(other);
+      if (form != in_revision.end() && form->second->alternative_of == id) {
+        forms.push_back(*form->second);
+      }
+    }
+    const auto chosen =
+        gate.DeliveredForm(partner, advisory, revision, *primary->second, forms, now);
+    if (!chosen) continue;
+    const auto delivered = in_revision.find(*chosen);
+    if (delivered == in_revision.end() ||
+        (delivered->second != primary->second && delivered->second->alternative_of != id)) {
+      continue;
+    }
+    out.push_back({primary->second, delivered->second});
+  }
+  return out;
+}
+
 json CvssJson(const std::vector<std::string>& vectors) {
   json out = json::array();
   for (const auto& vector : vectors) {
@@ -363,33 +406,18 @@ Result<Delivered> PullService::GetAdvisory(const Principal& caller,
     body["cvss"] = CvssJson(content.cvss_vectors);
     FW_ASSIGN_OR_RETURN(auto artifacts, tx->ListArtifacts(advisory_id));
     json listed = json::array();
-    for (const auto& id : revision.artifact_ids) {
-      auto primary = std::find_if(artifacts.begin(), artifacts.end(),
-                                  [&](const Artifact& a) { return a.id == id; });
-      if (primary == artifacts.end() || !primary->alternative_of.empty()) continue;
-      std::vector<Artifact> forms;
-      for (const auto& other : revision.artifact_ids) {
-        for (const auto& a : artifacts) {
-          if (a.id == other && a.alternative_of == id) forms.push_back(a);
-        }
-      }
-      const auto form =
-          gate_.DeliveredForm(partner, view->advisory(), revision, *primary, forms, now);
-      if (!form) continue;
-      const Artifact& delivered =
-          *form == primary->id ? *primary
-                               : *std::find_if(artifacts.begin(), artifacts.end(),
-                                               [&](const Artifact& a) { return a.id == *form; });
-      listed.push_back({{"id", delivered.id},
-                        {"kind", ToString(delivered.kind)},
-                        {"title", delivered.title},
-                        {"media_type", delivered.media_type},
-                        {"filename", delivered.filename},
-                        {"sensitivity", ToString(delivered.sensitivity)},
-                        {"form", *form == primary->id ? "original" : "alternative"},
-                        {"revision", delivered.revision},
+    for (const auto& [primary, delivered] :
+         DeliveredArtifacts(gate_, partner, view->advisory(), revision, artifacts, now)) {
+      listed.push_back({{"id", delivered->id},
+                        {"kind", ToString(delivered->kind)},
+                        {"title", delivered->title},
+                        {"media_type", delivered->media_type},
+                        {"filename", delivered->filename},
+                        {"sensitivity", ToString(delivered->sensitivity)},
+                        {"form", delivered == primary ? "original" : "alternative"},
+                        {"revision", delivered->revision},
                         {"url", fmt::format("/api/v1/advisories/{}/artifacts/{}/content",
-                                            advisory_id, delivered.id)}});
+                                            advisory_id, delivered->id)}});
     }
     body["artifacts"] = listed;
     json history = json::array();
@@ -463,32 +491,15 @@ Result<Delivered> PullService::FetchArtifact(const Principal& caller,
         fmt::format("advisory {} was withdrawn; its artifacts are no longer served", advisory_id));
   }
   FW_ASSIGN_OR_RETURN(auto artifacts, tx->ListArtifacts(advisory_id));
-  const auto in_revision = [&](const std::string& id) {
-    return std::find(revision.artifact_ids.begin(), revision.artifact_ids.end(), id) !=
-           revision.artifact_ids.end();
-  };
   // The requested id must be what the gate delivers for one of the revision's primaries.
   const Artifact* primary = nullptr;
   const Artifact* delivered = nullptr;
-  for (const auto& a : artifacts) {
-    if (!in_revision(a.id) || !a.alternative_of.empty()) continue;
-    if (a.id != artifact_id) {
-      const bool is_form_of_a = std::any_of(artifacts.begin(), artifacts.end(), [&](const auto& f) {
-        return f.id == artifact_id && f.alternative_of == a.id;
-      });
-      if (!is_form_of_a) continue;
+  for (const auto& d :
+       DeliveredArtifacts(gate_, partner, view->advisory(), revision, artifacts, now)) {
+    if (d.delivered->id == artifact_id) {
+      primary = d.primary;
+      delivered = d.delivered;
     }
-    std::vector<Artifact> forms;
-    for (const auto& f : artifacts) {
-      if (f.alternative_of == a.id && in_revision(f.id)) forms.push_back(f);
-    }
-    const auto form = gate_.DeliveredForm(partner, view->advisory(), revision, a, forms, now);
-    if (!form || *form != artifact_id) continue;
-    primary = &a;
-    for (const auto& f : artifacts) {
-      if (f.id == *form) delivered = &f;
-    }
-    break;
   }
   if (delivered == nullptr) return ArtifactNotFound(artifact_id);
   FW_ASSIGN_OR_RETURN(auto accepted,
