@@ -76,6 +76,19 @@ bool LooksLikeText(std::string_view bytes) {
   return std::none_of(bytes.begin(), bytes.end(), [](char c) { return c == '\0'; });
 }
 
+// Revision N+1 as a draft copy of revision N: same content and artifacts, not yet released.
+Revision DraftAfter(const Revision& latest, const std::string& actor, const std::string& summary,
+                    TimePoint now) {
+  Revision next = latest;
+  next.number = latest.number + 1;
+  next.state = RevisionState::kDraft;
+  next.summary = summary;
+  next.created_by = actor;
+  next.created_at = now;
+  next.release_at.reset();
+  return next;
+}
+
 const Release* FindPublicRow(const std::vector<Release>& releases, const std::string& tier) {
   for (const auto& r : releases) {
     if (r.kind == ReleaseKind::kPublic && r.tier == tier) return &r;
@@ -92,6 +105,7 @@ struct AdvisoryService::Loaded {
   std::vector<Release> releases;
 
   Revision& Latest() { return revisions.back(); }
+  const Revision& Latest() const { return revisions.back(); }
   bool Opened(int revision, TimePoint now) const {
     return std::any_of(releases.begin(), releases.end(), [&](const Release& r) {
       return r.kind == ReleaseKind::kWave && r.revision == revision && r.at <= now;
@@ -342,9 +356,8 @@ Result<std::vector<AdvisoryRecord>> AdvisoryService::List(
   return records;
 }
 
-Result<Revision> AdvisoryService::RevisionForChange(Loaded& loaded, const Principal& caller,
-                                                    const std::string& summary,
-                                                    bool& is_new) const {
+Revision AdvisoryService::RevisionForChange(const Loaded& loaded, const Principal& caller,
+                                            const std::string& summary, bool& is_new) const {
   const TimePoint now = clock_.Now();
   const Revision& latest = loaded.Latest();
   if (latest.state == RevisionState::kDraft || !loaded.Opened(latest.number, now)) {
@@ -355,14 +368,7 @@ Result<Revision> AdvisoryService::RevisionForChange(Loaded& loaded, const Princi
     return same;
   }
   is_new = true;
-  Revision next = latest;
-  next.number = latest.number + 1;
-  next.state = RevisionState::kDraft;
-  next.summary = summary;
-  next.created_by = caller.Actor();
-  next.created_at = now;
-  next.release_at.reset();
-  return next;
+  return DraftAfter(latest, caller.Actor(), summary, now);
 }
 
 Status AdvisoryService::SaveRevision(store::Transaction& tx, Loaded& loaded, Revision& revision,
@@ -421,7 +427,7 @@ Result<AdvisoryRecord> AdvisoryService::Update(const Principal& caller, const st
   }
   if (content_changed) {
     bool is_new = false;
-    FW_ASSIGN_OR_RETURN(auto revision, RevisionForChange(loaded, caller, change.summary, is_new));
+    Revision revision = RevisionForChange(loaded, caller, change.summary, is_new);
     if (is_new && revision.summary.empty()) revision.summary = "Advisory updated";
     revision.content = content;
     revision.terms_sha256 = TermsHash(content.terms);
@@ -459,13 +465,7 @@ Result<AdvisoryRecord> AdvisoryService::Revise(const Principal& caller, const st
         ErrorCode::kFailedPrecondition,
         fmt::format("revision {} of {} is still a draft: change or publish it", latest.number, id));
   }
-  Revision next = latest;
-  next.number = latest.number + 1;
-  next.state = RevisionState::kDraft;
-  next.summary = summary;
-  next.created_by = caller.Actor();
-  next.created_at = clock_.Now();
-  next.release_at.reset();
+  Revision next = DraftAfter(latest, caller.Actor(), summary, clock_.Now());
   FW_TRY(SaveRevision(*tx, loaded, next, true, caller, false));
   FW_TRY(ledger_.Append(*tx, {.type = "advisory.revised",
                               .actor = caller.Actor(),
@@ -592,7 +592,7 @@ Result<Artifact> AdvisoryService::AddArtifact(const Principal& caller,
                 fmt::format("advisory {} is withdrawn", advisory_id));
   }
   bool is_new = false;
-  FW_ASSIGN_OR_RETURN(auto revision, RevisionForChange(loaded, caller, input.summary, is_new));
+  Revision revision = RevisionForChange(loaded, caller, input.summary, is_new);
   if (is_new && revision.summary.empty()) {
     revision.summary = fmt::format("Added {}", artifact.title);
   }

@@ -131,8 +131,8 @@ class AdvisoryService {
   [[nodiscard]] Result<Loaded> Load(store::Transaction& tx, const std::string& id) const;
   [[nodiscard]] Result<AdvisoryRecord> Record(store::Transaction& tx, const std::string& id) const;
   // The revision a change goes into: the newest if it has not reached anyone, else a new one.
-  [[nodiscard]] Result<Revision> RevisionForChange(Loaded& loaded, const Principal& caller,
-                                                   const std::string& summary, bool& is_new) const;
+  Revision RevisionForChange(const Loaded& loaded, const Principal& caller,
+                             const std::string& summary, bool& is_new) const;
   [[nodiscard]] Status PublishRevision(store::Transaction& tx, Loaded& loaded, Revision& revision,
                                        const Schedule& schedule, const std::string& actor) const;
   // Stores a changed or new revision (publishing a new one if `publish`) and the advisory.
