@@ -16,48 +16,6 @@ using nlohmann::json;
 
 // --- request parsing ---
 
-Result<std::string> StringField(const json& object, const std::string& key) {
-  const auto& value = object.at(key);
-  if (!value.is_string()) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("field '{}' must be a string", key));
-  }
-  return value.get<std::string>();
-}
-
-Result<std::vector<std::string>> StringArray(const json& object, const std::string& key) {
-  const auto& value = object.at(key);
-  if (!value.is_array()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("field '{}' must be an array of strings", key));
-  }
-  std::vector<std::string> out;
-  for (const auto& item : value) {
-    if (!item.is_string()) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  fmt::format("field '{}' must be an array of strings", key));
-    }
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
-Result<TimePoint> TimeField(const json& object, const std::string& key) {
-  FW_ASSIGN_OR_RETURN(auto text, StringField(object, key));
-  auto t = ParseTime(text);
-  if (!t) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("field '{}': {}", key, t.error().message));
-  }
-  return *t;
-}
-
-Result<bool> BoolField(const json& object, const std::string& key) {
-  const auto& value = object.at(key);
-  if (!value.is_boolean()) {
-    return Fail(ErrorCode::kInvalidArgument, fmt::format("field '{}' must be true or false", key));
-  }
-  return value.get<bool>();
-}
-
 Result<std::vector<Product>> ProductsField(const json& object) {
   const auto& value = object.at("products");
   if (!value.is_array()) {
@@ -71,13 +29,13 @@ Result<std::vector<Product>> ProductsField(const json& object) {
     FW_TRY(CheckKnownFields(item, {"name", "versions", "fixed"}));
     Product p;
     if (item.contains("name")) {
-      FW_ASSIGN_OR_RETURN(p.name, StringField(item, "name"));
+      FW_ASSIGN_OR_RETURN(p.name, GetString(item, "name"));
     }
     if (item.contains("versions")) {
-      FW_ASSIGN_OR_RETURN(p.versions, StringField(item, "versions"));
+      FW_ASSIGN_OR_RETURN(p.versions, GetString(item, "versions"));
     }
     if (item.contains("fixed")) {
-      FW_ASSIGN_OR_RETURN(p.fixed, StringField(item, "fixed"));
+      FW_ASSIGN_OR_RETURN(p.fixed, GetString(item, "fixed"));
     }
     products.push_back(std::move(p));
   }
@@ -87,7 +45,7 @@ Result<std::vector<Product>> ProductsField(const json& object) {
 Result<advisory::Schedule> ScheduleFields(const json& object) {
   advisory::Schedule schedule;
   if (object.contains("release_at")) {
-    FW_ASSIGN_OR_RETURN(schedule.release_at, TimeField(object, "release_at"));
+    FW_ASSIGN_OR_RETURN(schedule.release_at, GetTime(object, "release_at"));
   }
   if (object.contains("waves")) {
     const auto& waves = object.at("waves");
@@ -96,7 +54,7 @@ Result<advisory::Schedule> ScheduleFields(const json& object) {
                   "field 'waves' must be an object of tier name -> ISO 8601 time");
     }
     for (const auto& [tier, at] : waves.items()) {
-      FW_ASSIGN_OR_RETURN(auto t, TimeField(waves, tier));
+      FW_ASSIGN_OR_RETURN(auto t, GetTime(waves, tier));
       schedule.waves[tier] = t;
     }
   }
@@ -110,7 +68,7 @@ Result<std::optional<TimePoint>> PublicDate(const json& body) {
   }
   for (const char* key : {"public_date", "public_at"}) {
     if (body.contains(key)) {
-      FW_ASSIGN_OR_RETURN(auto t, TimeField(body, key));
+      FW_ASSIGN_OR_RETURN(auto t, GetTime(body, key));
       return std::optional<TimePoint>(t);
     }
   }
@@ -124,21 +82,21 @@ Result<advisory::AdvisoryInput> AdvisoryInputFromJson(const json& body) {
   advisory::AdvisoryInput input;
   if (!body.contains("title"))
     return Fail(ErrorCode::kInvalidArgument, "field 'title' is required");
-  FW_ASSIGN_OR_RETURN(input.content.title, StringField(body, "title"));
+  FW_ASSIGN_OR_RETURN(input.content.title, GetString(body, "title"));
   if (body.contains("description")) {
-    FW_ASSIGN_OR_RETURN(input.content.description, StringField(body, "description"));
+    FW_ASSIGN_OR_RETURN(input.content.description, GetString(body, "description"));
   }
   if (body.contains("cves")) {
-    FW_ASSIGN_OR_RETURN(input.content.cves, StringArray(body, "cves"));
+    FW_ASSIGN_OR_RETURN(input.content.cves, GetStringArray(body, "cves"));
   }
   if (body.contains("products")) {
     FW_ASSIGN_OR_RETURN(input.content.products, ProductsField(body));
   }
   if (body.contains("cvss")) {
-    FW_ASSIGN_OR_RETURN(input.content.cvss_vectors, StringArray(body, "cvss"));
+    FW_ASSIGN_OR_RETURN(input.content.cvss_vectors, GetStringArray(body, "cvss"));
   }
   if (body.contains("terms")) {
-    FW_ASSIGN_OR_RETURN(input.content.terms, StringField(body, "terms"));
+    FW_ASSIGN_OR_RETURN(input.content.terms, GetString(body, "terms"));
   }
   FW_ASSIGN_OR_RETURN(auto public_at, PublicDate(body));
   if (!public_at) {
@@ -146,11 +104,11 @@ Result<advisory::AdvisoryInput> AdvisoryInputFromJson(const json& body) {
   }
   input.public_at = *public_at;
   if (body.contains("draft")) {
-    FW_ASSIGN_OR_RETURN(input.draft, BoolField(body, "draft"));
+    FW_ASSIGN_OR_RETURN(input.draft, GetBool(body, "draft"));
   }
   FW_ASSIGN_OR_RETURN(input.schedule, ScheduleFields(body));
   if (body.contains("summary")) {
-    FW_ASSIGN_OR_RETURN(input.summary, StringField(body, "summary"));
+    FW_ASSIGN_OR_RETURN(input.summary, GetString(body, "summary"));
   }
   return input;
 }
@@ -160,29 +118,29 @@ Result<advisory::AdvisoryChange> AdvisoryChangeFromJson(const json& body) {
                                  "public_date", "public_at", "summary", "draft"}));
   advisory::AdvisoryChange change;
   if (body.contains("title")) {
-    FW_ASSIGN_OR_RETURN(change.title, StringField(body, "title"));
+    FW_ASSIGN_OR_RETURN(change.title, GetString(body, "title"));
   }
   if (body.contains("description")) {
-    FW_ASSIGN_OR_RETURN(change.description, StringField(body, "description"));
+    FW_ASSIGN_OR_RETURN(change.description, GetString(body, "description"));
   }
   if (body.contains("cves")) {
-    FW_ASSIGN_OR_RETURN(change.cves, StringArray(body, "cves"));
+    FW_ASSIGN_OR_RETURN(change.cves, GetStringArray(body, "cves"));
   }
   if (body.contains("products")) {
     FW_ASSIGN_OR_RETURN(change.products, ProductsField(body));
   }
   if (body.contains("cvss")) {
-    FW_ASSIGN_OR_RETURN(change.cvss_vectors, StringArray(body, "cvss"));
+    FW_ASSIGN_OR_RETURN(change.cvss_vectors, GetStringArray(body, "cvss"));
   }
   if (body.contains("terms")) {
-    FW_ASSIGN_OR_RETURN(change.terms, StringField(body, "terms"));
+    FW_ASSIGN_OR_RETURN(change.terms, GetString(body, "terms"));
   }
   FW_ASSIGN_OR_RETURN(change.public_at, PublicDate(body));
   if (body.contains("summary")) {
-    FW_ASSIGN_OR_RETURN(change.summary, StringField(body, "summary"));
+    FW_ASSIGN_OR_RETURN(change.summary, GetString(body, "summary"));
   }
   if (body.contains("draft")) {
-    FW_ASSIGN_OR_RETURN(change.draft, BoolField(body, "draft"));
+    FW_ASSIGN_OR_RETURN(change.draft, GetBool(body, "draft"));
   }
   return change;
 }
@@ -193,29 +151,29 @@ Result<advisory::ArtifactInput> ArtifactInputFromJson(const json& body) {
                               "content_base64", "alternative_of", "replaces", "summary", "draft"}));
   advisory::ArtifactInput input;
   if (!body.contains("kind")) return Fail(ErrorCode::kInvalidArgument, "field 'kind' is required");
-  FW_ASSIGN_OR_RETURN(auto kind, StringField(body, "kind"));
+  FW_ASSIGN_OR_RETURN(auto kind, GetString(body, "kind"));
   FW_ASSIGN_OR_RETURN(input.kind, ParseArtifactKind(kind));
   if (body.contains("title")) {
-    FW_ASSIGN_OR_RETURN(input.title, StringField(body, "title"));
+    FW_ASSIGN_OR_RETURN(input.title, GetString(body, "title"));
   }
   if (body.contains("media_type")) {
-    FW_ASSIGN_OR_RETURN(input.media_type, StringField(body, "media_type"));
+    FW_ASSIGN_OR_RETURN(input.media_type, GetString(body, "media_type"));
   }
   if (body.contains("sensitivity")) {
-    FW_ASSIGN_OR_RETURN(auto text, StringField(body, "sensitivity"));
+    FW_ASSIGN_OR_RETURN(auto text, GetString(body, "sensitivity"));
     FW_ASSIGN_OR_RETURN(input.sensitivity, ParseSensitivity(text));
   }
   if (body.contains("filename")) {
-    FW_ASSIGN_OR_RETURN(input.filename, StringField(body, "filename"));
+    FW_ASSIGN_OR_RETURN(input.filename, GetString(body, "filename"));
   }
   if (body.contains("content") == body.contains("content_base64")) {
     return Fail(ErrorCode::kInvalidArgument,
                 "exactly one of 'content' (text) or 'content_base64' is required");
   }
   if (body.contains("content")) {
-    FW_ASSIGN_OR_RETURN(input.content, StringField(body, "content"));
+    FW_ASSIGN_OR_RETURN(input.content, GetString(body, "content"));
   } else {
-    FW_ASSIGN_OR_RETURN(auto encoded, StringField(body, "content_base64"));
+    FW_ASSIGN_OR_RETURN(auto encoded, GetString(body, "content_base64"));
     auto decoded = crypto::FromBase64(encoded);
     if (!decoded) {
       return Fail(ErrorCode::kInvalidArgument, "field 'content_base64' is not valid base64");
@@ -223,16 +181,16 @@ Result<advisory::ArtifactInput> ArtifactInputFromJson(const json& body) {
     input.content = std::move(*decoded);
   }
   if (body.contains("alternative_of")) {
-    FW_ASSIGN_OR_RETURN(input.alternative_of, StringField(body, "alternative_of"));
+    FW_ASSIGN_OR_RETURN(input.alternative_of, GetString(body, "alternative_of"));
   }
   if (body.contains("replaces")) {
-    FW_ASSIGN_OR_RETURN(input.replaces, StringField(body, "replaces"));
+    FW_ASSIGN_OR_RETURN(input.replaces, GetString(body, "replaces"));
   }
   if (body.contains("summary")) {
-    FW_ASSIGN_OR_RETURN(input.summary, StringField(body, "summary"));
+    FW_ASSIGN_OR_RETURN(input.summary, GetString(body, "summary"));
   }
   if (body.contains("draft")) {
-    FW_ASSIGN_OR_RETURN(input.draft, BoolField(body, "draft"));
+    FW_ASSIGN_OR_RETURN(input.draft, GetBool(body, "draft"));
   }
   return input;
 }
@@ -341,9 +299,8 @@ Response Delivery(delivery::Delivered d) {
 
 class AdvisoryHandlers {
  public:
-  AdvisoryHandlers(advisory::AdvisoryService& advisories, delivery::PullService& pull,
-                   const Clock& clock)
-      : advisories_(advisories), pull_(pull), clock_(clock) {}
+  AdvisoryHandlers(advisory::AdvisoryService& advisories, delivery::PullService& pull)
+      : advisories_(advisories), pull_(pull) {}
 
   Result<Response> List(Call& call) {
     if (call.principal.IsPartner()) {
@@ -417,7 +374,7 @@ class AdvisoryHandlers {
     FW_TRY(CheckKnownFields(body, {"summary"}));
     std::string summary;
     if (body.contains("summary")) {
-      FW_ASSIGN_OR_RETURN(summary, StringField(body, "summary"));
+      FW_ASSIGN_OR_RETURN(summary, GetString(body, "summary"));
     }
     FW_ASSIGN_OR_RETURN(auto record,
                         advisories_.Revise(call.principal, call.path_params["id"], summary));
@@ -431,7 +388,7 @@ class AdvisoryHandlers {
     if (!body.contains("reason")) {
       return Fail(ErrorCode::kInvalidArgument, "field 'reason' (a string) is required");
     }
-    FW_ASSIGN_OR_RETURN(auto reason, StringField(body, "reason"));
+    FW_ASSIGN_OR_RETURN(auto reason, GetString(body, "reason"));
     FW_ASSIGN_OR_RETURN(auto record,
                         advisories_.Withdraw(call.principal, call.path_params["id"], reason));
     return JsonResponse(200, RecordJson(record));
@@ -445,7 +402,7 @@ class AdvisoryHandlers {
       return Fail(ErrorCode::kInvalidArgument,
                   "field 'terms_sha256' (hex SHA-256 of the terms shown) is required");
     }
-    FW_ASSIGN_OR_RETURN(auto hash, StringField(body, "terms_sha256"));
+    FW_ASSIGN_OR_RETURN(auto hash, GetString(body, "terms_sha256"));
     FW_ASSIGN_OR_RETURN(auto acceptance,
                         pull_.AcceptTerms(call.principal, call.path_params["id"], hash));
     return JsonResponse(200, {{"advisory", acceptance.advisory_id},
@@ -509,14 +466,13 @@ class AdvisoryHandlers {
  private:
   advisory::AdvisoryService& advisories_;
   delivery::PullService& pull_;
-  const Clock& clock_;
 };
 
 }  // namespace
 
 std::vector<RouteSpec> AdvisoryRoutes(advisory::AdvisoryService& advisories,
-                                      delivery::PullService& pull, const Clock& clock) {
-  auto handlers = std::make_shared<AdvisoryHandlers>(advisories, pull, clock);
+                                      delivery::PullService& pull) {
+  auto handlers = std::make_shared<AdvisoryHandlers>(advisories, pull);
   const auto bind = [handlers](Result<Response> (AdvisoryHandlers::*fn)(Call&)) {
     return [handlers, fn](Call& call) { return ((*handlers).*fn)(call); };
   };

@@ -157,7 +157,7 @@ struct Api::Impl {
         "The whole ledger with signed heads, for offline `audit verify`",
         "admin, investigator, auditor");
     if (ctx.advisories != nullptr && ctx.pull != nullptr) {
-      for (auto& spec : AdvisoryRoutes(*ctx.advisories, *ctx.pull, ctx.clock)) Add(std::move(spec));
+      for (auto& spec : AdvisoryRoutes(*ctx.advisories, *ctx.pull)) Add(std::move(spec));
     }
   }
 

@@ -12,7 +12,6 @@
 
 #include "advisory/advisory.h"
 #include "core/auth.h"
-#include "core/clock.h"
 #include "core/result.h"
 #include "delivery/pull.h"
 #include "http/transport.h"
@@ -63,6 +62,6 @@ Response ErrorResponse(const Error& error);
 
 // The advisory, artifact, terms and feed endpoints (advisory_routes.cc).
 std::vector<RouteSpec> AdvisoryRoutes(advisory::AdvisoryService& advisories,
-                                      delivery::PullService& pull, const Clock& clock);
+                                      delivery::PullService& pull);
 
 }  // namespace forewarn::http

@@ -12,23 +12,6 @@ tl::unexpected<Error> BadField(std::string_view field, std::string_view expected
   return Fail(ErrorCode::kInvalidArgument, fmt::format("field '{}' must be {}", field, expected));
 }
 
-Result<std::string> GetString(const json& object, const std::string& key) {
-  const auto& value = object.at(key);
-  if (!value.is_string()) return BadField(key, "a string");
-  return value.get<std::string>();
-}
-
-Result<std::vector<std::string>> GetStringArray(const json& object, const std::string& key) {
-  const auto& value = object.at(key);
-  if (!value.is_array()) return BadField(key, "an array of strings");
-  std::vector<std::string> out;
-  for (const auto& item : value) {
-    if (!item.is_string()) return BadField(key, "an array of strings");
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
 // {"version": "...", "accepted_at": "ISO 8601"} (accepted_at defaults to now) or null.
 Result<std::optional<Agreement>> GetAgreement(const json& object, const std::string& key,
                                               TimePoint now) {
@@ -83,6 +66,38 @@ json AgreementJson(const std::optional<Agreement>& agreement) {
 }
 
 }  // namespace
+
+Result<std::string> GetString(const json& object, const std::string& key) {
+  const auto& value = object.at(key);
+  if (!value.is_string()) return BadField(key, "a string");
+  return value.get<std::string>();
+}
+
+Result<std::vector<std::string>> GetStringArray(const json& object, const std::string& key) {
+  const auto& value = object.at(key);
+  if (!value.is_array()) return BadField(key, "an array of strings");
+  std::vector<std::string> out;
+  for (const auto& item : value) {
+    if (!item.is_string()) return BadField(key, "an array of strings");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+Result<TimePoint> GetTime(const json& object, const std::string& key) {
+  FW_ASSIGN_OR_RETURN(auto text, GetString(object, key));
+  auto t = ParseTime(text);
+  if (!t) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("field '{}': {}", key, t.error().message));
+  }
+  return *t;
+}
+
+Result<bool> GetBool(const json& object, const std::string& key) {
+  const auto& value = object.at(key);
+  if (!value.is_boolean()) return BadField(key, "true or false");
+  return value.get<bool>();
+}
 
 Result<json> ParseObject(std::string_view body) {
   json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);

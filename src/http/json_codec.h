@@ -23,6 +23,14 @@ using nlohmann::json;
 // kInvalidArgument naming the first key of `object` not in `allowed`.
 [[nodiscard]] Status CheckKnownFields(const json& object, const std::set<std::string>& allowed);
 
+// Field readers: kInvalidArgument naming the field if `object[key]` (which must exist) has the
+// wrong type or, for times, is not ISO 8601.
+[[nodiscard]] Result<std::string> GetString(const json& object, const std::string& key);
+[[nodiscard]] Result<std::vector<std::string>> GetStringArray(const json& object,
+                                                              const std::string& key);
+[[nodiscard]] Result<TimePoint> GetTime(const json& object, const std::string& key);
+[[nodiscard]] Result<bool> GetBool(const json& object, const std::string& key);
+
 json ToJson(const Partner& partner);
 json ToJson(const StatusChange& change);
 json ToJson(const TokenRecord& token, TimePoint now);
