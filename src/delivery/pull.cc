@@ -83,6 +83,8 @@ std::vector<DeliveredArtifact> DeliveredArtifacts(const VisibilityGate& gate,
   return out;
 }
 
+}  // namespace
+
 json CvssJson(const std::vector<std::string>& vectors) {
   json out = json::array();
   for (const auto& vector : vectors) {
@@ -105,8 +107,6 @@ json ProductsJson(const std::vector<Product>& products) {
   }
   return out;
 }
-
-}  // namespace
 
 // An advisory as far as one partner may see it.
 struct PullService::View {

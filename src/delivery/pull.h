@@ -47,6 +47,12 @@ struct Delivered {
   std::optional<uint64_t> ledger_index;
 };
 
+// JSON shapes shared by the partner views and the operator API: [{"vector","version",
+// "base_score","severity"}] (vectors that no longer score are left out rather than failing a
+// read) and [{"name","versions"[,"fixed"]}].
+nlohmann::json CvssJson(const std::vector<std::string>& vectors);
+nlohmann::json ProductsJson(const std::vector<Product>& products);
+
 inline constexpr size_t kDefaultFeedLimit = 100;
 inline constexpr size_t kMaxFeedLimit = 1000;
 

@@ -7,7 +7,6 @@
 #include "crypto/crypto.h"
 #include "http/api_internal.h"
 #include "http/json_codec.h"
-#include "standards/cvss.h"
 
 namespace forewarn::http {
 namespace {
@@ -202,24 +201,12 @@ json OptionalTimeJson(const std::optional<TimePoint>& t) {
 }
 
 json ContentJson(const AdvisoryContent& c) {
-  json products = json::array();
-  for (const auto& p : c.products) {
-    json item = {{"name", p.name}, {"versions", p.versions}};
-    if (!p.fixed.empty()) item["fixed"] = p.fixed;
-    products.push_back(item);
-  }
-  json cvss = json::array();
-  for (const auto& vector : c.cvss_vectors) {
-    auto score = standards::ScoreCvss(vector);
-    if (!score) continue;
-    cvss.push_back({{"vector", vector},
-                    {"version", standards::VersionString(score->version)},
-                    {"base_score", score->base_score},
-                    {"severity", score->severity}});
-  }
-  return {{"title", c.title}, {"description", c.description},
-          {"cves", c.cves},   {"products", products},
-          {"cvss", cvss},     {"terms", c.terms}};
+  return {{"title", c.title},
+          {"description", c.description},
+          {"cves", c.cves},
+          {"products", delivery::ProductsJson(c.products)},
+          {"cvss", delivery::CvssJson(c.cvss_vectors)},
+          {"terms", c.terms}};
 }
 
 json ArtifactJson(const Artifact& a) {
