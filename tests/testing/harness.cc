@@ -28,25 +28,14 @@ std::string Answer::Header(std::string_view name) const {
 
 Harness::Harness(uint64_t seed) : random(seed) {
   if (!crypto::Initialize()) throw std::runtime_error("libsodium failed to initialize");
-  keys = crypto::GenerateProgramKeys(random);
-  store = Must(store::OpenSqlite(dir.path() / "forewarn.db"), "open store");
-  ledger = std::make_unique<ledger::Ledger>(keys.signing, clock);
-  registry =
-      std::make_unique<registry::Registry>(*store, *ledger, clock, random, keys.program_secret);
-  recorder = std::make_unique<ledger::Recorder>(*store, *ledger);
-  advisories = std::make_unique<advisory::AdvisoryService>(*store, *ledger, clock, random);
-  scheduler = std::make_unique<advisory::Scheduler>(*store, *ledger, clock);
-  pull = std::make_unique<delivery::PullService>(
-      *store, *ledger, *recorder, clock, random, gate,
-      crypto::DeriveKey(keys.program_secret, "feedcurs", 1));
-  api = std::make_unique<http::Api>(http::ApiContext{.store = *store,
-                                                     .registry = *registry,
-                                                     .ledger = *ledger,
-                                                     .clock = clock,
-                                                     .program_public_key = keys.signing.public_key,
-                                                     .advisories = advisories.get(),
-                                                     .pull = pull.get()});
-  admin_token = Must(registry->InitializeProgram("harness"), "init").token;
+  const auto data = dir.path() / "program";
+  admin_token = Must(app::Program::Init(data, "harness", random, clock), "init");
+  program = Must(app::Program::Open(data, random, clock), "open");
+  store = &program->store();
+  registry = &program->registry();
+  advisories = &program->advisories();
+  scheduler = &program->scheduler();
+  api = &program->api();
   admin = Must(registry->Authenticate(admin_token), "authenticate admin");
 }
 

@@ -1,8 +1,9 @@
 // File: tests/testing/harness.h
 //
-// A whole program in one test process: SQLite store in a temp dir, ledger, registry,
-// advisories, scheduler, the partner pull API and the HTTP API, all on a FakeClock and a seeded
-// random source. Call() drives the API in-process; Serve() also puts it on a real socket.
+// A whole program in one test process, wired exactly as `forewarn serve` wires it
+// (app::Program: SQLite store in a temp dir, ledger, registry, advisories, scheduler, the
+// partner pull API and the HTTP API), on a FakeClock and a seeded random source. Call() drives
+// the API in-process; Serve() also puts it on a real socket.
 //
 //   testing::Harness h;
 //   auto partner = h.AddPartner("Contoso", "early");
@@ -13,15 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "advisory/advisory.h"
-#include "delivery/pull.h"
-#include "delivery/visibility.h"
-#include "http/api.h"
+#include "app/program.h"
 #include "http/transport.h"
-#include "ledger/ledger.h"
-#include "ledger/recorder.h"
-#include "registry/registry.h"
-#include "store/store.h"
 #include "tests/testing/testing.h"
 
 namespace forewarn::testing {
@@ -69,16 +63,13 @@ class Harness {
   FakeClock clock;
   SeededRandom random;
   TempDir dir;
-  crypto::ProgramKeys keys;
-  std::unique_ptr<store::Store> store;
-  std::unique_ptr<ledger::Ledger> ledger;
-  std::unique_ptr<registry::Registry> registry;
-  std::unique_ptr<ledger::Recorder> recorder;
-  std::unique_ptr<advisory::AdvisoryService> advisories;
-  std::unique_ptr<advisory::Scheduler> scheduler;
-  delivery::WaveGate gate;
-  std::unique_ptr<delivery::PullService> pull;
-  std::unique_ptr<http::Api> api;
+  std::unique_ptr<app::Program> program;
+  // The program's parts, owned by `program`.
+  store::Store* store = nullptr;
+  registry::Registry* registry = nullptr;
+  advisory::AdvisoryService* advisories = nullptr;
+  const advisory::Scheduler* scheduler = nullptr;
+  http::Api* api = nullptr;
   std::string admin_token;
   Principal admin;
 
