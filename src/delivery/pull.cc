@@ -272,7 +272,6 @@ Result<Delivered> PullService::Feed(const Principal& caller, const std::string& 
   FW_ASSIGN_OR_RETURN(const int64_t generation, Generation(*tx));
 
   std::map<std::string, std::optional<View>> views;  // per advisory, for this request
-  std::map<std::pair<std::string, int>, std::string> titles;
   json items = json::array();
   json advisories = json::array();
   std::optional<store::ReleaseCursor> position = after;
@@ -303,15 +302,12 @@ Result<Delivered> PullService::Feed(const Principal& caller, const std::string& 
       } else {
         event = row.kind == ReleaseKind::kPublic ? "public" : "withdrawn";
       }
-      auto& title = titles[{row.advisory_id, revision}];
-      if (title.empty()) {
-        if (revision == view->revision->number) {
-          title = view->revision->content.title;
-        } else {
-          FW_ASSIGN_OR_RETURN(auto r, tx->FindRevision(row.advisory_id, revision));
-          if (r) title = r->content.title;
-        }
+      std::shared_ptr<const Revision> shown = view->revision;
+      if (revision != shown->number) {
+        // An older wave of this tier: opened, so served from the revision cache.
+        FW_ASSIGN_OR_RETURN(shown, OpenedRevision(*tx, row.advisory_id, revision));
       }
+      const std::string& title = shown->content.title;
       items.push_back({{"advisory", row.advisory_id},
                        {"revision", revision},
                        {"event", event},
