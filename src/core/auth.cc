@@ -70,6 +70,14 @@ std::string_view ToString(Action action) {
       return "artifact.content.read";
     case Action::kPartnerView:
       return "partner.view";
+    case Action::kPolicyRead:
+      return "policy.read";
+    case Action::kPolicyWrite:
+      return "policy.write";
+    case Action::kAlertRead:
+      return "alert.read";
+    case Action::kAlertWrite:
+      return "alert.write";
   }
   return "unknown";
 }
@@ -81,15 +89,18 @@ bool Allowed(Role role, Action action) {
     case Role::kAnalyst:
       return action == Action::kPartnerRead || action == Action::kTierRead ||
              action == Action::kAdvisoryRead || action == Action::kAdvisoryWrite ||
-             action == Action::kArtifactContentRead;
+             action == Action::kArtifactContentRead || action == Action::kPolicyRead;
     case Role::kInvestigator:
       return action == Action::kPartnerRead || action == Action::kPartnerHistory ||
              action == Action::kTierRead || action == Action::kLedgerRead ||
-             action == Action::kAdvisoryRead || action == Action::kArtifactContentRead;
+             action == Action::kAdvisoryRead || action == Action::kArtifactContentRead ||
+             action == Action::kPolicyRead || action == Action::kAlertRead ||
+             action == Action::kAlertWrite;
     case Role::kAuditor:
       return action == Action::kPartnerRead || action == Action::kPartnerHistory ||
              action == Action::kTierRead || action == Action::kLedgerRead ||
-             action == Action::kTokenList || action == Action::kAdvisoryRead;
+             action == Action::kTokenList || action == Action::kAdvisoryRead ||
+             action == Action::kPolicyRead || action == Action::kAlertRead;
     case Role::kPartner:
       return action == Action::kSelfRead || action == Action::kPartnerRead ||
              action == Action::kTierRead || action == Action::kPartnerView;

@@ -72,6 +72,10 @@ enum class Action {
   kAdvisoryWrite,        // create, change, publish, withdraw advisories; add artifacts
   kArtifactContentRead,  // an artifact's original bytes, as the program holds them
   kPartnerView,          // a partner's own view: feed, released advisories, terms, downloads
+  kPolicyRead,           // the policy, its versions, explain and impact preview
+  kPolicyWrite,          // apply a policy version, restrict a cohort
+  kAlertRead,            // alerts about unusual partner activity, with their evidence
+  kAlertWrite,           // acknowledge an alert
 };
 
 std::string_view ToString(Action action);

@@ -26,9 +26,11 @@
 #include <vector>
 
 #include "core/advisory.h"
+#include "core/alert.h"
 #include "core/auth.h"
 #include "core/clock.h"
 #include "core/partner.h"
+#include "core/policy_version.h"
 #include "core/result.h"
 #include "core/tier.h"
 
@@ -45,6 +47,12 @@ struct PartnerFilter {
 
 struct AdvisoryFilter {
   std::optional<std::string> cve;  // advisories whose latest revision lists this CVE id
+};
+
+struct AlertFilter {
+  std::optional<AlertState> state;
+  std::optional<std::string> partner_id;
+  size_t limit = 1000;
 };
 
 // A position in the release schedule: rows strictly after (at, seq) in (at, seq) order.
@@ -176,6 +184,30 @@ class Transaction {
   [[nodiscard]] virtual Result<std::optional<TermsAcceptance>> FindTermsAcceptance(
       const std::string& advisory_id, const std::string& partner_id,
       const std::string& terms_sha256) = 0;
+
+  // --- policy versions ---
+  // kConflict if the version exists (two operators applied at once: the second must retry).
+  [[nodiscard]] virtual Status InsertPolicyVersion(const PolicyVersion& version) = 0;
+  // The highest version, or nullopt if none was ever applied.
+  [[nodiscard]] virtual Result<std::optional<PolicyVersion>> LatestPolicyVersion() = 0;
+  [[nodiscard]] virtual Result<std::optional<PolicyVersion>> FindPolicyVersion(int version) = 0;
+  // Oldest first.
+  [[nodiscard]] virtual Result<std::vector<PolicyVersion>> ListPolicyVersions() = 0;
+
+  // --- alerts and partner activity ---
+  // kConflict if the id exists.
+  [[nodiscard]] virtual Status InsertAlert(const Alert& alert) = 0;
+  // kNotFound if no alert has this id.
+  [[nodiscard]] virtual Status UpdateAlert(const Alert& alert) = 0;
+  [[nodiscard]] virtual Result<std::optional<Alert>> FindAlert(const std::string& id) = 0;
+  // Newest first (raised_at, then id), at most filter.limit.
+  [[nodiscard]] virtual Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter) = 0;
+  // Adds `activity.fetches` to the partner's count for that hour (creating the row).
+  [[nodiscard]] virtual Status AddActivity(const ActivityHour& activity) = 0;
+  // The partner's rows with from_hour <= hour < to_hour, in hour order (hours without
+  // fetches have no row).
+  [[nodiscard]] virtual Result<std::vector<ActivityHour>> ListActivity(
+      const std::string& partner_id, int64_t from_hour, int64_t to_hour) = 0;
 
   // --- audit ledger storage (the Merkle logic lives in ledger/) ---
   // Number of leaves.

@@ -930,6 +930,105 @@ TEST_P(StoreTest, TermsAcceptanceKeepsTheFirst) {
   EXPECT_FALSE(read->FindTermsAcceptance("adv_2", "prt_1", terms).value().has_value());
 }
 
+TEST_P(StoreTest, PolicyVersionsAreNumberedAndKeptWhole) {
+  auto tx = Write();
+  EXPECT_FALSE(tx->LatestPolicyVersion().value().has_value());
+  const PolicyVersion first{1, "permit advisory;\n", std::string(64, 'a'), "token:admin", "start",
+                            t0_};
+  const PolicyVersion second{2, "permit artifact;\n", std::string(64, 'b'), "token:ops", "",
+                             t0_ + std::chrono::hours{1}};
+  ASSERT_TRUE(tx->InsertPolicyVersion(first).has_value());
+  ASSERT_TRUE(tx->InsertPolicyVersion(second).has_value());
+  auto again = tx->InsertPolicyVersion(second);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  EXPECT_FALSE(tx->InsertPolicyVersion({0, "", "", "x", "", t0_}).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto read = Read();
+  auto latest = read->LatestPolicyVersion().value();
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->version, 2);
+  EXPECT_EQ(latest->text, "permit artifact;\n");
+  EXPECT_EQ(latest->author, "token:ops");
+  EXPECT_EQ(latest->applied_at, t0_ + std::chrono::hours{1});
+  auto found = read->FindPolicyVersion(1).value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->sha256, std::string(64, 'a'));
+  EXPECT_EQ(found->comment, "start");
+  EXPECT_FALSE(read->FindPolicyVersion(3).value().has_value());
+  auto all = read->ListPolicyVersions().value();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].version, 1);
+  EXPECT_EQ(all[1].version, 2);
+}
+
+TEST_P(StoreTest, AlertsRoundTripAndFilter) {
+  auto tx = Write();
+  ASSERT_TRUE(tx->InsertPartner(MakePartner("prt_1")).has_value());
+  ASSERT_TRUE(tx->InsertPartner(MakePartner("prt_2")).has_value());
+  Alert a{.id = "alr_1",
+          .partner_id = "prt_1",
+          .kind = AlertKind::kVolume,
+          .summary = "120 fetches in an hour",
+          .evidence = R"({"fetches":120})",
+          .raised_at = t0_,
+          .updated_at = t0_};
+  Alert b = a;
+  b.id = "alr_2";
+  b.partner_id = "prt_2";
+  b.kind = AlertKind::kOffHours;
+  b.raised_at = t0_ + std::chrono::hours{1};
+  ASSERT_TRUE(tx->InsertAlert(a).has_value());
+  ASSERT_TRUE(tx->InsertAlert(b).has_value());
+  EXPECT_EQ(tx->InsertAlert(a).error().code, ErrorCode::kConflict);
+  Alert orphan = a;
+  orphan.id = "alr_3";
+  orphan.partner_id = "prt_missing";
+  EXPECT_FALSE(tx->InsertAlert(orphan).has_value());
+  a.state = AlertState::kAcknowledged;
+  a.acknowledged_by = "token:inv";
+  a.acknowledged_at = t0_ + std::chrono::hours{2};
+  a.note = "known migration";
+  ASSERT_TRUE(tx->UpdateAlert(a).has_value());
+  EXPECT_EQ(tx->UpdateAlert(orphan).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto read = Read();
+  auto found = read->FindAlert("alr_1").value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->state, AlertState::kAcknowledged);
+  EXPECT_EQ(found->acknowledged_at, t0_ + std::chrono::hours{2});
+  EXPECT_EQ(found->note, "known migration");
+  EXPECT_EQ(found->evidence, R"({"fetches":120})");
+  auto all = read->ListAlerts({}).value();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, "alr_2");  // newest first
+  auto open = read->ListAlerts({.state = AlertState::kOpen}).value();
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].kind, AlertKind::kOffHours);
+  EXPECT_EQ(read->ListAlerts({.partner_id = "prt_1"}).value().size(), 1u);
+  EXPECT_EQ(read->ListAlerts({.limit = 1}).value().size(), 1u);
+}
+
+TEST_P(StoreTest, ActivityAddsUpPerPartnerAndHour) {
+  auto tx = Write();
+  ASSERT_TRUE(tx->InsertPartner(MakePartner("prt_1")).has_value());
+  ASSERT_TRUE(tx->InsertPartner(MakePartner("prt_2")).has_value());
+  ASSERT_TRUE(tx->AddActivity({"prt_1", 100, 3}).has_value());
+  ASSERT_TRUE(tx->AddActivity({"prt_1", 100, 4}).has_value());
+  ASSERT_TRUE(tx->AddActivity({"prt_1", 102, 1}).has_value());
+  ASSERT_TRUE(tx->AddActivity({"prt_2", 100, 9}).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+  auto rows = Read()->ListActivity("prt_1", 100, 103).value();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].hour, 100);
+  EXPECT_EQ(rows[0].fetches, 7);
+  EXPECT_EQ(rows[1].hour, 102);
+  EXPECT_EQ(Read()->ListActivity("prt_1", 101, 102).value().size(), 0u);
+  EXPECT_EQ(Read()->ListActivity("prt_2", 0, 1000).value()[0].fetches, 9);
+}
+
 TEST_P(StoreTest, UncommittedAdvisoryWritesLeaveNothing) {
   InsertAdvisories({"adv_1"});
   {
@@ -973,7 +1072,7 @@ TEST(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
     ASSERT_TRUE(tx->Commit().has_value());
   }
   auto store = OpenSqlite(dir.path() / "db").value();
-  EXPECT_EQ(store->SchemaVersion(), 2);
+  EXPECT_EQ(store->SchemaVersion(), 3);
   EXPECT_EQ(*store->Begin(TxMode::kRead).value()->GetSetting("k").value(), "v");
 }
 
@@ -1015,8 +1114,8 @@ TEST(SqliteStoreTest, UpgradesAVersionOneDatabase) {
   ASSERT_EQ(QueryRaw(path, "PRAGMA user_version"), 1);
 
   auto store = OpenSqlite(path).value();
-  EXPECT_EQ(store->SchemaVersion(), 2);
-  EXPECT_EQ(QueryRaw(path, "PRAGMA user_version"), 2);
+  EXPECT_EQ(store->SchemaVersion(), 3);
+  EXPECT_EQ(QueryRaw(path, "PRAGMA user_version"), 3);
   const TimePoint t = ParseTime("2026-07-01T00:00:00Z").value();
   auto tx = store->Begin(TxMode::kWrite).value();
   ASSERT_TRUE(tx->FindPartner("prt_old").value().has_value());

@@ -165,6 +165,39 @@ CREATE TABLE terms_acceptances (
   PRIMARY KEY (advisory_id, partner_id, terms_sha256)
 ) WITHOUT ROWID;
 )sql",
+    // 3: policy versions, alerts about unusual partner activity, and hourly fetch counts per
+    // partner (the usual pattern alerts compare against).
+    R"sql(
+CREATE TABLE policy_versions (
+  version    INTEGER PRIMARY KEY CHECK (version >= 1),
+  text       TEXT NOT NULL,
+  sha256     TEXT NOT NULL,
+  author     TEXT NOT NULL,
+  comment    TEXT NOT NULL DEFAULT '',
+  applied_at INTEGER NOT NULL
+);
+CREATE TABLE alerts (
+  id              TEXT PRIMARY KEY,
+  partner_id      TEXT NOT NULL REFERENCES partners(id),
+  kind            TEXT NOT NULL CHECK (kind IN ('volume','off-hours','breadth')),
+  state           TEXT NOT NULL CHECK (state IN ('open','acknowledged')),
+  summary         TEXT NOT NULL,
+  evidence        TEXT NOT NULL,
+  raised_at       INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  acknowledged_by TEXT NOT NULL DEFAULT '',
+  acknowledged_at INTEGER,
+  note            TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX alerts_raised ON alerts(raised_at, id);
+CREATE INDEX alerts_partner ON alerts(partner_id, raised_at);
+CREATE TABLE partner_activity (
+  partner_id TEXT NOT NULL REFERENCES partners(id),
+  hour       INTEGER NOT NULL,
+  fetches    INTEGER NOT NULL CHECK (fetches >= 0),
+  PRIMARY KEY (partner_id, hour)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace forewarn::store::sqlite

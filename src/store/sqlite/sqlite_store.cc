@@ -255,6 +255,45 @@ void BindAdvisory(Statement& s, const Advisory& a) {
   s.Bind(9, ToString(a.recorded_status));
 }
 
+constexpr std::string_view kPolicyColumns = "version, text, sha256, author, comment, applied_at";
+
+Result<PolicyVersion> ReadPolicyVersion(const Statement& s) {
+  return PolicyVersion{.version = static_cast<int>(s.Int(0)),
+                       .text = s.Text(1),
+                       .sha256 = s.Text(2),
+                       .author = s.Text(3),
+                       .comment = s.Text(4),
+                       .applied_at = FromUnixMicros(s.Int(5))};
+}
+
+constexpr std::string_view kAlertColumns =
+    "id, partner_id, kind, state, summary, evidence, raised_at, updated_at, acknowledged_by, "
+    "acknowledged_at, note";
+
+Result<Alert> ReadAlert(const Statement& s) {
+  Alert a;
+  a.id = s.Text(0);
+  a.partner_id = s.Text(1);
+  FW_ASSIGN_OR_RETURN(a.kind, Stored(ParseAlertKind(s.Text(2)), "alert kind"));
+  FW_ASSIGN_OR_RETURN(a.state, Stored(ParseAlertState(s.Text(3)), "alert state"));
+  a.summary = s.Text(4);
+  a.evidence = s.Text(5);
+  a.raised_at = FromUnixMicros(s.Int(6));
+  a.updated_at = FromUnixMicros(s.Int(7));
+  a.acknowledged_by = s.Text(8);
+  a.acknowledged_at = OptionalTime(s.OptionalInt(9));
+  a.note = s.Text(10);
+  return a;
+}
+
+// Binds parameters 1..11 in kAlertColumns order.
+void BindAlert(Statement& s, const Alert& a) {
+  s.Bind(1, a.id).Bind(2, a.partner_id).Bind(3, ToString(a.kind)).Bind(4, ToString(a.state));
+  s.Bind(5, a.summary).Bind(6, a.evidence).Bind(7, ToUnixMicros(a.raised_at));
+  s.Bind(8, ToUnixMicros(a.updated_at)).Bind(9, a.acknowledged_by);
+  s.Bind(10, OptionalMicros(a.acknowledged_at)).Bind(11, a.note);
+}
+
 constexpr std::string_view kRevisionColumns =
     "advisory_id, number, state, summary, content, terms_sha256, created_by, created_at, "
     "release_at";
@@ -824,6 +863,95 @@ class SqliteTransaction final : public Transaction {
                                                           FromUnixMicros(s.Int(5))});
   }
 
+  // --- policy versions ---
+  Status InsertPolicyVersion(const PolicyVersion& v) override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format(
+                                    "INSERT INTO policy_versions({}) VALUES(?, ?, ?, ?, ?, ?)",
+                                    kPolicyColumns)));
+    s.Bind(1, int64_t{v.version}).Bind(2, v.text).Bind(3, v.sha256).Bind(4, v.author);
+    s.Bind(5, v.comment).Bind(6, ToUnixMicros(v.applied_at));
+    return ExplainConflict(s.Run(), fmt::format("policy version {}", v.version));
+  }
+
+  Result<std::optional<PolicyVersion>> LatestPolicyVersion() override {
+    return OnePolicyVersion(fmt::format(
+        "SELECT {} FROM policy_versions ORDER BY version DESC LIMIT 1", kPolicyColumns), {});
+  }
+
+  Result<std::optional<PolicyVersion>> FindPolicyVersion(int version) override {
+    return OnePolicyVersion(
+        fmt::format("SELECT {} FROM policy_versions WHERE version = ?", kPolicyColumns), version);
+  }
+
+  Result<std::vector<PolicyVersion>> ListPolicyVersions() override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format(
+                                    "SELECT {} FROM policy_versions ORDER BY version",
+                                    kPolicyColumns)));
+    return ReadAll(s, ReadPolicyVersion);
+  }
+
+  // --- alerts and activity ---
+  Status InsertAlert(const Alert& alert) override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format("INSERT INTO alerts({}) VALUES(?, ?, ?, ?, ?, "
+                                                    "?, ?, ?, ?, ?, ?)",
+                                                    kAlertColumns)));
+    BindAlert(s, alert);
+    return ExplainConflict(s.Run(), fmt::format("alert {}", alert.id));
+  }
+
+  Status UpdateAlert(const Alert& alert) override {
+    FW_ASSIGN_OR_RETURN(
+        auto s, Prepare("UPDATE alerts SET partner_id = ?2, kind = ?3, state = ?4, summary = ?5, "
+                        "evidence = ?6, raised_at = ?7, updated_at = ?8, acknowledged_by = ?9, "
+                        "acknowledged_at = ?10, note = ?11 WHERE id = ?1"));
+    BindAlert(s, alert);
+    FW_TRY(s.Run());
+    if (Changes() == 0) return Fail(ErrorCode::kNotFound, fmt::format("alert {} not found", alert.id));
+    return Ok();
+  }
+
+  Result<std::optional<Alert>> FindAlert(const std::string& id) override {
+    FW_ASSIGN_OR_RETURN(auto s,
+                        Prepare(fmt::format("SELECT {} FROM alerts WHERE id = ?", kAlertColumns)));
+    s.Bind(1, id);
+    FW_ASSIGN_OR_RETURN(auto step, s.Step());
+    if (step == StepResult::kDone) return std::optional<Alert>();
+    FW_ASSIGN_OR_RETURN(auto alert, ReadAlert(s));
+    return std::optional<Alert>(std::move(alert));
+  }
+
+  Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter) override {
+    FW_ASSIGN_OR_RETURN(
+        auto s, Prepare(fmt::format("SELECT {} FROM alerts WHERE (?1 IS NULL OR state = ?1) AND "
+                                    "(?2 IS NULL OR partner_id = ?2) ORDER BY raised_at DESC, id "
+                                    "DESC LIMIT ?3",
+                                    kAlertColumns)));
+    if (filter.state) s.Bind(1, ToString(*filter.state));
+    if (filter.partner_id) s.Bind(2, *filter.partner_id);
+    s.Bind(3, static_cast<int64_t>(filter.limit));
+    return ReadAll(s, ReadAlert);
+  }
+
+  Status AddActivity(const ActivityHour& activity) override {
+    FW_ASSIGN_OR_RETURN(auto s,
+                        Prepare("INSERT INTO partner_activity(partner_id, hour, fetches) "
+                                "VALUES(?1, ?2, ?3) ON CONFLICT(partner_id, hour) DO UPDATE SET "
+                                "fetches = fetches + excluded.fetches"));
+    s.Bind(1, activity.partner_id).Bind(2, activity.hour).Bind(3, activity.fetches);
+    return s.Run();
+  }
+
+  Result<std::vector<ActivityHour>> ListActivity(const std::string& partner_id, int64_t from_hour,
+                                                 int64_t to_hour) override {
+    FW_ASSIGN_OR_RETURN(auto s, Prepare("SELECT partner_id, hour, fetches FROM partner_activity "
+                                        "WHERE partner_id = ? AND hour >= ? AND hour < ? ORDER "
+                                        "BY hour"));
+    s.Bind(1, partner_id).Bind(2, from_hour).Bind(3, to_hour);
+    return ReadAll(s, +[](const Statement& row) -> Result<ActivityHour> {
+      return ActivityHour{row.Text(0), row.Int(1), row.Int(2)};
+    });
+  }
+
   // --- ledger ---
   Result<uint64_t> LedgerSize() override {
     FW_ASSIGN_OR_RETURN(auto s, Prepare("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves"));
@@ -937,6 +1065,9 @@ class SqliteTransaction final : public Transaction {
   }
 
   int Changes();
+  // The first row of `sql` (bound to `version` when given) as a policy version.
+  Result<std::optional<PolicyVersion>> OnePolicyVersion(const std::string& sql,
+                                                        std::optional<int> version);
 
   // Runs `body` inside a savepoint, so that a multi-statement write either happens entirely or
   // not at all, even if the caller commits after the failure.
@@ -1093,6 +1224,16 @@ SqliteTransaction::~SqliteTransaction() {
 }
 
 int SqliteTransaction::Changes() { return connection_->Changes(); }
+
+Result<std::optional<PolicyVersion>> SqliteTransaction::OnePolicyVersion(
+    const std::string& sql, std::optional<int> version) {
+  FW_ASSIGN_OR_RETURN(auto s, Prepare(sql));
+  if (version) s.Bind(1, int64_t{*version});
+  FW_ASSIGN_OR_RETURN(auto step, s.Step());
+  if (step == StepResult::kDone) return std::optional<PolicyVersion>();
+  FW_ASSIGN_OR_RETURN(auto row, ReadPolicyVersion(s));
+  return std::optional<PolicyVersion>(std::move(row));
+}
 
 }  // namespace
 }  // namespace sqlite
