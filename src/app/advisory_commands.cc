@@ -29,14 +29,6 @@ struct AdvisoryOptions {
   std::string kind, file, alternative_of, replaces, media_type, sensitivity;
 };
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(ErrorCode::kInvalidArgument, fmt::format("cannot read {}", path));
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 // "NAME=RANGE" or "NAME=RANGE=FIXED" (the name may not contain '=').
 Result<json> ParseProduct(const std::string& text) {
   const size_t eq = text.find('=');

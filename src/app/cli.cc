@@ -3,11 +3,21 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 namespace forewarn::app {
 
 using nlohmann::json;
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Fail(ErrorCode::kInvalidArgument, fmt::format("cannot read {}", path));
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
 
 std::string EnvOr(const char* name, std::string fallback) {
   const char* value = std::getenv(name);

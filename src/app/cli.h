@@ -28,6 +28,9 @@ void PrintTable(const std::vector<std::string>& headers,
 // A JSON value as short text: strings bare, null "-", arrays comma-joined.
 std::string Str(const nlohmann::json& value);
 
+// The whole content of a file named on the command line; kInvalidArgument if unreadable.
+[[nodiscard]] Result<std::string> ReadFile(const std::string& path);
+
 // Registers the connection options shared by every remote subcommand.
 void AddEndpointOptions(CLI::App* cmd, Endpoint& endpoint);
 

@@ -128,9 +128,11 @@ Result<std::string> SeedAdvisory(Program& program, const Principal& admin, Story
   FW_TRY(advisories.Revise(admin, id, "Proof of concept for the early tier"));
   FW_ASSIGN_OR_RETURN(auto poc,
                       AddSample(program, admin, id, ArtifactKind::kPoc, "fabrikam_portal_poc.py"));
+  std::string description;
   if (!poc.empty()) {
-    FW_TRY(AddSample(program, admin, id, ArtifactKind::kTechnicalDescription,
-                     "fabrikam_description.md", {}, poc));
+    FW_ASSIGN_OR_RETURN(description,
+                        AddSample(program, admin, id, ArtifactKind::kTechnicalDescription,
+                                  "fabrikam_description.md", {}, poc));
   }
   FW_TRY(advisories.Publish(admin, id, {}));
   FW_TRY(program.scheduler().RunDue());
@@ -142,8 +144,17 @@ Result<std::string> SeedAdvisory(Program& program, const Principal& admin, Story
         std::string(Sample("fabrikam_portal_poc.py")) +
         "\n# Revision 3: the first fix checks the path case-sensitively; requesting the\n"
         "# layout endpoint in upper case bypasses it. Test both spellings.\n";
-    FW_TRY(AddSample(program, admin, id, ArtifactKind::kPoc, "fabrikam_portal_poc.py", revised, {},
-                     poc));
+    FW_ASSIGN_OR_RETURN(auto revised_poc, AddSample(program, admin, id, ArtifactKind::kPoc,
+                                                    "fabrikam_portal_poc.py", revised, {}, poc));
+    // The restricted cohort's written description follows the revised PoC.
+    if (!description.empty()) {
+      const std::string revised_description =
+          std::string(Sample("fabrikam_description.md")) +
+          "\nRevision 3: the first fix compares the endpoint path case-sensitively; an upper-case "
+          "spelling of the path reaches the vulnerable handler again.\n";
+      FW_TRY(AddSample(program, admin, id, ArtifactKind::kTechnicalDescription,
+                       "fabrikam_description.md", revised_description, revised_poc));
+    }
   }
   FW_TRY(advisories.Publish(admin, id, {}));
   FW_TRY(program.scheduler().RunDue());
@@ -185,11 +196,26 @@ Result<nlohmann::json> SeedDemo(const std::filesystem::path& data_dir, crypto::R
                         {"labels", partner.labels},
                         {"token", token.token}});
   }
+  // The program's policy: everything the embargo allows, except PoC code, which goes to the
+  // early tier only; the standard tier and partners labelled poc-restricted receive the
+  // written description instead.
+  FW_TRY(program->policies().Apply(
+      admin,
+      std::string(policy::DefaultPolicyText()) +
+          "rule poc-early-tier-only substitute artifact when artifact.kind == \"poc\" and "
+          "partner.tier != \"early\";\n",
+      "PoC code goes to the early tier only; the others receive the written description",
+      std::nullopt));
+  FW_ASSIGN_OR_RETURN(auto policy,
+                      program->policies().Restrict(
+                          admin, "poc-restricted", {ArtifactKind::kPoc},
+                          "Partners in countries that require reporting vulnerabilities to their "
+                          "government receive written descriptions instead of PoC code"));
   FW_ASSIGN_OR_RETURN(auto advisory, SeedAdvisory(*program, admin, story, public_at));
-  return nlohmann::json{{"admin_token", admin_token}, {"data", data_dir.string()},
-                        {"advisory", advisory},       {"leaked_file", nullptr},
-                        {"indicators_file", nullptr}, {"leaker", nullptr},
-                        {"partners", partners}};
+  return nlohmann::json{
+      {"admin_token", admin_token},       {"data", data_dir.string()},  {"advisory", advisory},
+      {"leaked_file", nullptr},           {"indicators_file", nullptr}, {"leaker", nullptr},
+      {"policy_version", policy.version}, {"partners", partners}};
 }
 
 }  // namespace forewarn::app

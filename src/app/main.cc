@@ -18,6 +18,7 @@
 #include "app/cli.h"
 #include "app/client.h"
 #include "app/demo.h"
+#include "app/policy_commands.h"
 #include "app/program.h"
 #include "core/time.h"
 #include "crypto/crypto.h"
@@ -156,6 +157,8 @@ Status RunServe(const Options& o, const Clock& clock, crypto::Random& random) {
                            [p] { SignTreeHead(p->store(), p->ledger()); });
   PeriodicTask scheduler(std::chrono::seconds{config.scheduler_interval_seconds},
                          [p] { p->RunScheduler(); });
+  PeriodicTask monitor(std::chrono::seconds{config.monitor_interval_seconds},
+                       [p] { p->RunMonitor(); });
   const std::string scheme = config.tls_cert ? "https" : "http";
   spdlog::info("server.started url={}://{}:{} data={}", scheme, options.address, server->port(),
                o.data_dir);
@@ -513,6 +516,7 @@ int Main(int argc, char** argv) {
   });
 
   AddAdvisoryCommands(app, command);
+  AddPolicyCommands(app, command);
 
   auto* audit = app.add_subcommand("audit", "The tamper-evident audit ledger");
   audit->require_subcommand(1);

@@ -54,6 +54,8 @@ Status ApplySetting(const std::string& source, const std::string& key, const nlo
     FW_TRY(SetInt(source, key, value, 1, 86400, config.tree_head_interval_seconds));
   } else if (key == "scheduler_interval_seconds") {
     FW_TRY(SetInt(source, key, value, 1, 3600, config.scheduler_interval_seconds));
+  } else if (key == "monitor_interval_seconds") {
+    FW_TRY(SetInt(source, key, value, 1, 3600, config.monitor_interval_seconds));
   } else if (key == "max_artifact_bytes") {
     FW_TRY(SetInt(source, key, value, 1, 1 << 30, config.max_artifact_bytes));
   } else if (key == "log_level") {
@@ -100,6 +102,7 @@ Result<ServeConfig> LoadServeConfig(const std::filesystem::path& data_dir) {
       {"FOREWARN_LOG_LEVEL", "log_level"},
       {"FOREWARN_MAX_ARTIFACT_BYTES", "max_artifact_bytes"},
       {"FOREWARN_SCHEDULER_INTERVAL_SECONDS", "scheduler_interval_seconds"},
+      {"FOREWARN_MONITOR_INTERVAL_SECONDS", "monitor_interval_seconds"},
       {"FOREWARN_TREE_HEAD_INTERVAL_SECONDS", "tree_head_interval_seconds"}};
   for (const auto& [variable, key] : env_keys) {
     const char* raw = std::getenv(variable);  // read once at start-up, before threads exist
@@ -111,7 +114,8 @@ Result<ServeConfig> LoadServeConfig(const std::filesystem::path& data_dir) {
                                                        "read_timeout_seconds",
                                                        "max_artifact_bytes",
                                                        "tree_head_interval_seconds",
-                                                       "scheduler_interval_seconds"};
+                                                       "scheduler_interval_seconds",
+                                                       "monitor_interval_seconds"};
     int number = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
     if (kIntegerKeys.count(key) > 0 && ec == std::errc{} && ptr == text.data() + text.size()) {
@@ -273,9 +277,15 @@ Result<std::unique_ptr<Program>> Program::Open(const std::filesystem::path& data
       *program->store_, *program->ledger_, clock, random, max_artifact_bytes);
   program->scheduler_ =
       std::make_unique<advisory::Scheduler>(*program->store_, *program->ledger_, clock);
+  program->policies_ =
+      std::make_unique<policy::PolicyService>(*program->store_, *program->ledger_, clock);
+  program->insight_ =
+      std::make_unique<delivery::PolicyInsight>(*program->store_, *program->policies_, clock);
+  program->monitor_ = std::make_unique<monitor::ActivityMonitor>(*program->store_,
+                                                                 *program->ledger_, clock, random);
   program->pull_ = std::make_unique<delivery::PullService>(
-      *program->store_, *program->ledger_, *program->recorder_, clock, random, program->gate_,
-      crypto::DeriveKey(program->keys_.program_secret, "feedcurs", 1));
+      *program->store_, *program->ledger_, *program->recorder_, clock, random, *program->policies_,
+      crypto::DeriveKey(program->keys_.program_secret, "feedcurs", 1), program->monitor_.get());
   program->api_ = std::make_unique<http::Api>(
       http::ApiContext{.store = *program->store_,
                        .registry = *program->registry_,
@@ -283,7 +293,10 @@ Result<std::unique_ptr<Program>> Program::Open(const std::filesystem::path& data
                        .clock = clock,
                        .program_public_key = program->keys_.signing.public_key,
                        .advisories = program->advisories_.get(),
-                       .pull = program->pull_.get()});
+                       .pull = program->pull_.get(),
+                       .policies = program->policies_.get(),
+                       .insight = program->insight_.get(),
+                       .monitor = program->monitor_.get()});
   FW_TRY(program->advisories_->ReconcileTiers("system"));
   program->RunScheduler();
   return program;
@@ -295,6 +308,18 @@ void Program::RunScheduler() {
     spdlog::warn("scheduler.failed error=\"{}\"", recorded.error().message);
   } else if (*recorded > 0) {
     spdlog::info("scheduler.recorded releases={}", *recorded);
+  }
+}
+
+void Program::RunMonitor() {
+  auto alerts = monitor_->Flush();
+  if (!alerts) {
+    spdlog::warn("monitor.failed error=\"{}\"", alerts.error().message);
+    return;
+  }
+  for (const auto& alert : *alerts) {
+    spdlog::warn("alert.raised id={} partner={} kind={}", alert.id, alert.partner_id,
+                 ToString(alert.kind));
   }
 }
 

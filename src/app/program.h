@@ -18,12 +18,14 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "crypto/crypto.h"
+#include "delivery/impact.h"
 #include "delivery/pull.h"
-#include "delivery/visibility.h"
 #include "http/api.h"
 #include "http/transport.h"
 #include "ledger/ledger.h"
 #include "ledger/recorder.h"
+#include "monitor/monitor.h"
+#include "policy/service.h"
 #include "registry/registry.h"
 #include "store/store.h"
 
@@ -43,6 +45,8 @@ struct ServeConfig {
   std::string log_level = "info";
   int tree_head_interval_seconds = 60;  // how often the ledger's tree head is signed
   int scheduler_interval_seconds = 1;   // how often due releases are recorded
+  // How often fetch counts are written and the unusual-activity rules evaluated.
+  int monitor_interval_seconds = 1;
 };
 
 // kInvalidArgument naming the file/variable and key for bad values.
@@ -91,6 +95,8 @@ class Program {
 
   // Records releases that have come due (the scheduler's tick); logs failures.
   void RunScheduler();
+  // Writes fetch counts and raises alerts (the monitor's tick); logs alerts and failures.
+  void RunMonitor();
 
   store::Store& store() { return *store_; }
   registry::Registry& registry() { return *registry_; }
@@ -98,6 +104,9 @@ class Program {
   http::Api& api() { return *api_; }
   advisory::AdvisoryService& advisories() { return *advisories_; }
   delivery::PullService& pull() { return *pull_; }
+  policy::PolicyService& policies() { return *policies_; }
+  delivery::PolicyInsight& insight() { return *insight_; }
+  monitor::ActivityMonitor& monitor() { return *monitor_; }
   const advisory::Scheduler& scheduler() const { return *scheduler_; }
   const ledger::Recorder& recorder() const { return *recorder_; }
   const crypto::ProgramKeys& keys() const { return keys_; }
@@ -111,7 +120,9 @@ class Program {
   std::unique_ptr<ledger::Recorder> recorder_;
   std::unique_ptr<advisory::AdvisoryService> advisories_;
   std::unique_ptr<advisory::Scheduler> scheduler_;
-  delivery::WaveGate gate_;
+  std::unique_ptr<policy::PolicyService> policies_;
+  std::unique_ptr<delivery::PolicyInsight> insight_;
+  std::unique_ptr<monitor::ActivityMonitor> monitor_;
   std::unique_ptr<delivery::PullService> pull_;
   std::unique_ptr<http::Api> api_;
 };

@@ -32,9 +32,9 @@ std::string_view ToString(AlertState state) {
 Result<AlertState> ParseAlertState(std::string_view text) {
   if (text == "open") return AlertState::kOpen;
   if (text == "acknowledged") return AlertState::kAcknowledged;
-  return Fail(ErrorCode::kInvalidArgument,
-              fmt::format("unknown alert state '{}': expected open or acknowledged",
-                          text.substr(0, 32)));
+  return Fail(
+      ErrorCode::kInvalidArgument,
+      fmt::format("unknown alert state '{}': expected open or acknowledged", text.substr(0, 32)));
 }
 
 }  // namespace forewarn

@@ -12,10 +12,10 @@
 namespace forewarn {
 
 struct PolicyVersion {
-  int version = 0;     // 1, 2, ...; 0 is the built-in default of a program that never applied one
-  std::string text;    // the policy source exactly as applied
-  std::string sha256;  // hex digest of text
-  std::string author;  // the actor who applied it
+  int version = 0;      // 1, 2, ...; 0 is the built-in default of a program that never applied one
+  std::string text;     // the policy source exactly as applied
+  std::string sha256;   // hex digest of text
+  std::string author;   // the actor who applied it
   std::string comment;  // why, as given by the author
   TimePoint applied_at;
 };

@@ -46,39 +46,19 @@ struct DeliveredArtifact {
   const Artifact* delivered;  // the primary itself or one of its alternative forms
 };
 
-// What the partner receives of `revision`'s artifacts, in the revision's order. A gate answer
-// that is neither the primary nor one of its forms in this revision delivers nothing.
+// What the partner receives of `revision`'s artifacts, in the revision's order.
 std::vector<DeliveredArtifact> DeliveredArtifacts(const VisibilityGate& gate,
                                                   const Partner& partner, const Advisory& advisory,
                                                   const Revision& revision,
                                                   const std::vector<Artifact>& artifacts,
+                                                  const std::vector<Release>& releases,
                                                   TimePoint now) {
-  std::map<std::string_view, const Artifact*> in_revision;
-  for (const auto& a : artifacts) in_revision.emplace(a.id, &a);
-  std::erase_if(in_revision, [&](const auto& entry) {
-    return std::find(revision.artifact_ids.begin(), revision.artifact_ids.end(), entry.first) ==
-           revision.artifact_ids.end();
-  });
   std::vector<DeliveredArtifact> out;
-  for (const auto& id : revision.artifact_ids) {
-    const auto primary = in_revision.find(id);
-    if (primary == in_revision.end() || !primary->second->alternative_of.empty()) continue;
-    std::vector<Artifact> forms;
-    for (const auto& other : revision.artifact_ids) {
-      const auto form = in_revision.find(other);
-      if (form != in_revision.end() && form->second->alternative_of == id) {
-        forms.push_back(*form->second);
-      }
+  for (const auto& group : GroupArtifacts(revision, artifacts)) {
+    if (const Artifact* chosen =
+            gate.DeliveredForm(partner, advisory, revision, group, releases, now)) {
+      out.push_back({group.primary, chosen});
     }
-    const auto chosen =
-        gate.DeliveredForm(partner, advisory, revision, *primary->second, forms, now);
-    if (!chosen) continue;
-    const auto delivered = in_revision.find(*chosen);
-    if (delivered == in_revision.end() ||
-        (delivered->second != primary->second && delivered->second->alternative_of != id)) {
-      continue;
-    }
-    out.push_back({primary->second, delivered->second});
   }
   return out;
 }
@@ -118,14 +98,31 @@ struct PullService::View {
 
 PullService::PullService(store::Store& store, const ledger::Ledger& ledger,
                          ledger::Recorder& recorder, const Clock& clock, crypto::Random& random,
-                         const VisibilityGate& gate, crypto::SecretBytes cursor_key)
+                         const policy::PolicyService& policies, crypto::SecretBytes cursor_key,
+                         monitor::ActivityMonitor* monitor)
     : store_(store),
       ledger_(ledger),
       recorder_(recorder),
       clock_(clock),
       random_(random),
-      gate_(gate),
-      cursor_key_(std::move(cursor_key)) {}
+      policies_(policies),
+      cursor_key_(std::move(cursor_key)),
+      monitor_(monitor) {}
+
+Result<VisibilityGate> PullService::Gate(store::Transaction& tx) const {
+  FW_ASSIGN_OR_RETURN(auto active, policies_.Current(tx));
+  return VisibilityGate(std::shared_ptr<const policy::Policy>(active, active->policy.get()));
+}
+
+void PullService::Observe(const Principal& caller, const std::string& advisory_id,
+                          std::string_view type, const Delivered& delivered) const {
+  if (monitor_ == nullptr || !delivered.ledger_index) return;
+  monitor_->Observe({.partner_id = caller.partner_id,
+                     .advisory_id = advisory_id,
+                     .type = std::string(type),
+                     .ledger_index = *delivered.ledger_index,
+                     .at = clock_.Now()});
+}
 
 Result<Partner> PullService::LoadPartner(store::Transaction& tx, const Principal& caller) const {
   FW_TRY(Authorize(caller, Action::kPartnerView));
@@ -166,22 +163,24 @@ Result<std::shared_ptr<const PullService::Schedule>> PullService::LoadSchedule(
   return std::shared_ptr<const Schedule>(std::move(schedule));
 }
 
-Result<std::optional<PullService::View>> PullService::Visible(store::Transaction& tx,
-                                                              const Partner& partner,
-                                                              const std::string& advisory_id,
-                                                              TimePoint now,
-                                                              int64_t generation) const {
+Result<std::optional<PullService::View>> PullService::Visible(
+    store::Transaction& tx, const VisibilityGate& gate, const Partner& partner,
+    const std::string& advisory_id, TimePoint now, int64_t generation) const {
   FW_ASSIGN_OR_RETURN(auto schedule, LoadSchedule(tx, advisory_id, generation));
   if (!schedule->advisory) return std::optional<View>();
-  const auto number = gate_.VisibleRevision(partner, *schedule->advisory, schedule->releases, now);
+  const auto number = EmbargoRevision(partner, *schedule->advisory, schedule->releases, now);
   if (!number) return std::optional<View>();
   FW_ASSIGN_OR_RETURN(auto revision, OpenedRevision(tx, advisory_id, *number));
+  if (!gate.MaySee(partner, *schedule->advisory, *revision, schedule->releases, now)) {
+    return std::optional<View>();
+  }
   return std::optional<View>(View{std::move(schedule), std::move(revision)});
 }
 
 // The caller's partner and its view of the advisory, or the embargo's 404.
 struct PullService::CallerView {
   Partner partner;
+  VisibilityGate gate;  // the policy in force for this request
   View view;
 };
 
@@ -191,9 +190,10 @@ Result<PullService::CallerView> PullService::RequireVisible(store::Transaction& 
                                                             TimePoint now) const {
   FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(tx, caller));
   FW_ASSIGN_OR_RETURN(const int64_t generation, Generation(tx));
-  FW_ASSIGN_OR_RETURN(auto view, Visible(tx, partner, advisory_id, now, generation));
+  FW_ASSIGN_OR_RETURN(auto gate, Gate(tx));
+  FW_ASSIGN_OR_RETURN(auto view, Visible(tx, gate, partner, advisory_id, now, generation));
   if (!view) return AdvisoryNotFound(advisory_id);
-  return CallerView{std::move(partner), std::move(*view)};
+  return CallerView{std::move(partner), std::move(gate), std::move(*view)};
 }
 
 Result<std::shared_ptr<const Revision>> PullService::OpenedRevision(store::Transaction& tx,
@@ -270,6 +270,7 @@ Result<Delivered> PullService::Feed(const Principal& caller, const std::string& 
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
   FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
   FW_ASSIGN_OR_RETURN(const int64_t generation, Generation(*tx));
+  FW_ASSIGN_OR_RETURN(const auto gate, Gate(*tx));
 
   std::map<std::string, std::optional<View>> views;  // per advisory, for this request
   json items = json::array();
@@ -287,7 +288,8 @@ Result<Delivered> PullService::Feed(const Principal& caller, const std::string& 
       position = store::ReleaseCursor{row.at, row.seq};
       auto [it, inserted] = views.try_emplace(row.advisory_id);
       if (inserted) {
-        FW_ASSIGN_OR_RETURN(it->second, Visible(*tx, partner, row.advisory_id, now, generation));
+        FW_ASSIGN_OR_RETURN(it->second,
+                            Visible(*tx, gate, partner, row.advisory_id, now, generation));
       }
       const auto& view = it->second;
       if (!view) continue;
@@ -336,11 +338,12 @@ Result<Delivered> PullService::ListAdvisories(const Principal& caller,
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
   FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
   FW_ASSIGN_OR_RETURN(const int64_t generation, Generation(*tx));
+  FW_ASSIGN_OR_RETURN(const auto gate, Gate(*tx));
   FW_ASSIGN_OR_RETURN(auto ids, tx->ListAdvisoriesOpenedFor(partner.tier, now));
   json items = json::array();
   json listed = json::array();
   for (const auto& id : ids) {
-    FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, partner, id, now, generation));
+    FW_ASSIGN_OR_RETURN(auto view, Visible(*tx, gate, partner, id, now, generation));
     if (!view) continue;
     const auto& content = view->revision->content;
     if (cve && std::find(content.cves.begin(), content.cves.end(), *cve) == content.cves.end()) {
@@ -402,8 +405,8 @@ Result<Delivered> PullService::GetAdvisory(const Principal& caller,
     body["cvss"] = CvssJson(content.cvss_vectors);
     FW_ASSIGN_OR_RETURN(auto artifacts, tx->ListArtifacts(advisory_id));
     json listed = json::array();
-    for (const auto& [primary, delivered] :
-         DeliveredArtifacts(gate_, partner, view->advisory(), revision, artifacts, now)) {
+    for (const auto& [primary, delivered] : DeliveredArtifacts(
+             found.gate, partner, view->advisory(), revision, artifacts, view->releases(), now)) {
       listed.push_back({{"id", delivered->id},
                         {"kind", ToString(delivered->kind)},
                         {"title", delivered->title},
@@ -431,9 +434,12 @@ Result<Delivered> PullService::GetAdvisory(const Principal& caller,
   Delivered delivered;
   delivered.body = Dump(body) + "\n";
   tx.reset();
-  return Record(caller, "advisory.fetched", advisory_id,
-                {{"revision", revision.number}, {"terms_accepted", accepted.has_value()}},
-                std::move(delivered));
+  FW_ASSIGN_OR_RETURN(auto recorded, Record(caller, "advisory.fetched", advisory_id,
+                                            {{"revision", revision.number},
+                                             {"terms_accepted", accepted.has_value()}},
+                                            std::move(delivered)));
+  Observe(caller, advisory_id, "advisory.fetched", recorded);
+  return recorded;
 }
 
 Result<TermsAcceptance> PullService::AcceptTerms(const Principal& caller,
@@ -490,8 +496,8 @@ Result<Delivered> PullService::FetchArtifact(const Principal& caller,
   // The requested id must be what the gate delivers for one of the revision's primaries.
   const Artifact* primary = nullptr;
   const Artifact* delivered = nullptr;
-  for (const auto& d :
-       DeliveredArtifacts(gate_, partner, view->advisory(), revision, artifacts, now)) {
+  for (const auto& d : DeliveredArtifacts(found.gate, partner, view->advisory(), revision,
+                                          artifacts, view->releases(), now)) {
     if (d.delivered->id == artifact_id) {
       primary = d.primary;
       delivered = d.delivered;
@@ -518,13 +524,16 @@ Result<Delivered> PullService::FetchArtifact(const Principal& caller,
   // The bytes are the stored content, whose digest is known (fingerprinted copies will differ).
   out.content_sha256 = delivered->content_sha256;
   tx.reset();
-  return Record(caller, "artifact.fetched", delivered->id,
-                {{"advisory", advisory_id},
-                 {"revision", revision.number},
-                 {"primary", primary->id},
-                 {"form", delivered == primary ? "original" : "alternative"},
-                 {"size", out.body.size()}},
-                std::move(out));
+  FW_ASSIGN_OR_RETURN(auto recorded,
+                      Record(caller, "artifact.fetched", delivered->id,
+                             {{"advisory", advisory_id},
+                              {"revision", revision.number},
+                              {"primary", primary->id},
+                              {"form", delivered == primary ? "original" : "alternative"},
+                              {"size", out.body.size()}},
+                             std::move(out)));
+  Observe(caller, advisory_id, "artifact.fetched", recorded);
+  return recorded;
 }
 
 }  // namespace forewarn::delivery

@@ -33,6 +33,8 @@
 #include "delivery/visibility.h"
 #include "ledger/ledger.h"
 #include "ledger/recorder.h"
+#include "monitor/monitor.h"
+#include "policy/service.h"
 #include "store/store.h"
 
 namespace forewarn::delivery {
@@ -59,9 +61,12 @@ inline constexpr size_t kMaxFeedLimit = 1000;
 class PullService {
  public:
   // All references must outlive the service. `cursor_key` (32 bytes) encrypts feed cursors.
+  // The policy in force is read from `policies` at the start of every request, so an applied
+  // change holds for the next request. `monitor` (optional) counts every advisory and artifact
+  // delivery for the unusual-activity alerts.
   PullService(store::Store& store, const ledger::Ledger& ledger, ledger::Recorder& recorder,
-              const Clock& clock, crypto::Random& random, const VisibilityGate& gate,
-              crypto::SecretBytes cursor_key);
+              const Clock& clock, crypto::Random& random, const policy::PolicyService& policies,
+              crypto::SecretBytes cursor_key, monitor::ActivityMonitor* monitor = nullptr);
 
   // What became available to the partner after `cursor` ("" = from the beginning), oldest
   // first: {"items":[{"advisory","revision","event":"released"|"public"|"withdrawn","at",
@@ -115,9 +120,16 @@ class PullService {
   [[nodiscard]] Result<std::shared_ptr<const Schedule>> LoadSchedule(store::Transaction& tx,
                                                                      const std::string& advisory_id,
                                                                      int64_t generation) const;
-  [[nodiscard]] Result<std::optional<View>> Visible(store::Transaction& tx, const Partner& partner,
+  // The gate of the policy in force as of `tx`.
+  [[nodiscard]] Result<VisibilityGate> Gate(store::Transaction& tx) const;
+  [[nodiscard]] Result<std::optional<View>> Visible(store::Transaction& tx,
+                                                    const VisibilityGate& gate,
+                                                    const Partner& partner,
                                                     const std::string& advisory_id, TimePoint now,
                                                     int64_t generation) const;
+  // Tells the monitor about a recorded delivery.
+  void Observe(const Principal& caller, const std::string& advisory_id, std::string_view type,
+               const Delivered& delivered) const;
   [[nodiscard]] Result<Delivered> Record(const Principal& caller, std::string type,
                                          std::string subject, nlohmann::json details,
                                          Delivered delivered) const;
@@ -134,8 +146,9 @@ class PullService {
   ledger::Recorder& recorder_;
   const Clock& clock_;
   crypto::Random& random_;
-  const VisibilityGate& gate_;
+  const policy::PolicyService& policies_;
   crypto::SecretBytes cursor_key_;
+  monitor::ActivityMonitor* monitor_;
   static constexpr size_t kRevisionCacheSize = 4096;
   static constexpr size_t kScheduleCacheSize = 16384;
   mutable std::mutex cache_mutex_;

@@ -1,10 +1,25 @@
 #include "delivery/visibility.h"
 
-namespace forewarn::delivery {
+#include <map>
 
-std::optional<int> WaveGate::VisibleRevision(const Partner& partner, const Advisory& advisory,
-                                             const std::vector<Release>& releases,
-                                             TimePoint now) const {
+#include "standards/cvss.h"
+
+namespace forewarn::delivery {
+namespace {
+
+// The policy language's severity names, as constants the facts can point at.
+std::string_view SeverityName(double score) {
+  if (score >= 9.0) return "critical";
+  if (score >= 7.0) return "high";
+  if (score >= 4.0) return "medium";
+  if (score > 0.0) return "low";
+  return "none";
+}
+
+}  // namespace
+
+std::optional<int> EmbargoRevision(const Partner& partner, const Advisory& advisory,
+                                   const std::vector<Release>& releases, TimePoint now) {
   if (partner.status != PartnerStatus::kActive) return std::nullopt;
   std::optional<int> newest;
   for (const auto& release : releases) {
@@ -18,17 +33,115 @@ std::optional<int> WaveGate::VisibleRevision(const Partner& partner, const Advis
   return newest;
 }
 
-std::optional<std::string> WaveGate::DeliveredForm(const Partner& partner, const Advisory& advisory,
-                                                   const Revision& revision,
-                                                   const Artifact& artifact,
-                                                   const std::vector<Artifact>& alternatives,
-                                                   TimePoint now) const {
-  (void)partner;
-  (void)revision;
-  (void)alternatives;
-  (void)now;
-  if (!artifact.alternative_of.empty() || advisory.withdrawn_at) return std::nullopt;
-  return artifact.id;
+std::vector<ArtifactGroup> GroupArtifacts(const Revision& revision,
+                                          const std::vector<Artifact>& artifacts) {
+  std::map<std::string_view, const Artifact*> in_revision;
+  for (const auto& id : revision.artifact_ids) in_revision.emplace(id, nullptr);
+  for (const auto& a : artifacts) {
+    if (auto it = in_revision.find(a.id); it != in_revision.end()) it->second = &a;
+  }
+  std::vector<ArtifactGroup> groups;
+  for (const auto& id : revision.artifact_ids) {
+    const Artifact* primary = in_revision[id];
+    if (primary == nullptr || !primary->alternative_of.empty()) continue;
+    ArtifactGroup group{.primary = primary, .forms = {}};
+    for (const auto& other : revision.artifact_ids) {
+      const Artifact* form = in_revision[other];
+      if (form != nullptr && form->alternative_of == id) group.forms.push_back(form);
+    }
+    groups.push_back(std::move(group));
+  }
+  return groups;
+}
+
+VisibilityGate::VisibilityGate(std::shared_ptr<const policy::Policy> policy)
+    : policy_(std::move(policy)) {}
+
+policy::Facts VisibilityGate::MakeFacts(const Partner& partner, const Advisory& advisory,
+                                        const Revision& revision,
+                                        const std::vector<Release>& releases, TimePoint now) const {
+  policy::Facts facts{.partner = &partner,
+                      .advisory = &advisory,
+                      .revision = &revision,
+                      .artifact = nullptr,
+                      .now = now};
+  if (const Release* wave = FindWave(releases, revision.number, partner.tier)) {
+    facts.wave_opened_at = wave->at;
+  }
+  if (policy_->uses_cvss()) {
+    // Scored only when a rule asks: most policies never look at CVSS.
+    for (const auto& vector : revision.content.cvss_vectors) {
+      auto score = standards::ScoreCvss(vector);
+      if (score && score->base_score > facts.cvss) facts.cvss = score->base_score;
+    }
+    facts.severity = SeverityName(facts.cvss);
+  }
+  return facts;
+}
+
+bool VisibilityGate::MaySee(const Partner& partner, const Advisory& advisory,
+                            const Revision& revision, const std::vector<Release>& releases,
+                            TimePoint now) const {
+  const auto facts = MakeFacts(partner, advisory, revision, releases, now);
+  return policy_->Decide(policy::Resource::kAdvisory, facts).verdict == policy::Verdict::kPermit;
+}
+
+const Artifact* VisibilityGate::DeliveredForm(const Partner& partner, const Advisory& advisory,
+                                              const Revision& revision, const ArtifactGroup& group,
+                                              const std::vector<Release>& releases,
+                                              TimePoint now) const {
+  if (group.primary == nullptr || !group.primary->alternative_of.empty() || advisory.withdrawn_at) {
+    return nullptr;
+  }
+  auto facts = MakeFacts(partner, advisory, revision, releases, now);
+  facts.artifact = group.primary;
+  switch (policy_->Decide(policy::Resource::kArtifact, facts).verdict) {
+    case policy::Verdict::kPermit:
+      return group.primary;
+    case policy::Verdict::kSubstitute:
+      for (const Artifact* form : group.forms) {
+        facts.artifact = form;
+        if (policy_->Decide(policy::Resource::kArtifact, facts).verdict ==
+            policy::Verdict::kPermit) {
+          return form;
+        }
+      }
+      return nullptr;
+    case policy::Verdict::kForbid:
+    case policy::Verdict::kDeny:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+policy::Explanation VisibilityGate::ExplainAdvisory(const Partner& partner,
+                                                    const Advisory& advisory,
+                                                    const Revision& revision,
+                                                    const std::vector<Release>& releases,
+                                                    TimePoint now) const {
+  const auto facts = MakeFacts(partner, advisory, revision, releases, now);
+  return policy_->Explain(policy::Resource::kAdvisory, facts);
+}
+
+ArtifactDecision VisibilityGate::ExplainArtifact(const Partner& partner, const Advisory& advisory,
+                                                 const Revision& revision,
+                                                 const ArtifactGroup& group,
+                                                 const std::vector<Release>& releases,
+                                                 TimePoint now) const {
+  auto facts = MakeFacts(partner, advisory, revision, releases, now);
+  facts.artifact = group.primary;
+  ArtifactDecision decision;
+  decision.primary = policy_->Explain(policy::Resource::kArtifact, facts);
+  if (decision.primary.verdict == policy::Verdict::kSubstitute) {
+    for (const Artifact* form : group.forms) {
+      facts.artifact = form;
+      decision.alternatives.emplace_back(form,
+                                         policy_->Explain(policy::Resource::kArtifact, facts));
+    }
+  }
+  // The delivered form comes from the same function every read path uses.
+  decision.delivered = DeliveredForm(partner, advisory, revision, group, releases, now);
+  return decision;
 }
 
 }  // namespace forewarn::delivery

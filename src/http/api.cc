@@ -159,6 +159,12 @@ struct Api::Impl {
     if (ctx.advisories != nullptr && ctx.pull != nullptr) {
       for (auto& spec : AdvisoryRoutes(*ctx.advisories, *ctx.pull)) Add(std::move(spec));
     }
+    if (ctx.policies != nullptr && ctx.insight != nullptr) {
+      for (auto& spec : PolicyRoutes(*ctx.policies, *ctx.insight)) Add(std::move(spec));
+    }
+    if (ctx.monitor != nullptr) {
+      for (auto& spec : AlertRoutes(*ctx.monitor)) Add(std::move(spec));
+    }
   }
 
   void Add(std::string method, std::string pattern, Access access, HandlerFn handler,
@@ -271,8 +277,28 @@ struct Api::Impl {
   Result<Response> MetricsText(Call&) {
     Response response;
     response.content_type = "text/plain; version=0.0.4";
-    response.body = metrics.Render();
+    response.body = metrics.Render() + AlertMetrics();
     return response;
+  }
+
+  // Alert counters and the open-alert gauge (counts only: no partner ids on a public page).
+  std::string AlertMetrics() const {
+    if (ctx.monitor == nullptr) return "";
+    const auto stats = ctx.monitor->stats();
+    std::string out =
+        "# HELP forewarn_alerts_raised_total Alerts raised about unusual partner activity.\n"
+        "# TYPE forewarn_alerts_raised_total counter\n";
+    for (AlertKind kind : {AlertKind::kVolume, AlertKind::kOffHours, AlertKind::kBreadth}) {
+      out += fmt::format("forewarn_alerts_raised_total{{kind=\"{}\"}} {}\n", ToString(kind),
+                         stats.alerts_raised[static_cast<size_t>(kind)]);
+    }
+    if (auto open = ctx.monitor->OpenCount()) {
+      out += fmt::format(
+          "# HELP forewarn_alerts_open Alerts not yet acknowledged.\n"
+          "# TYPE forewarn_alerts_open gauge\nforewarn_alerts_open {}\n",
+          *open);
+    }
+    return out;
   }
 
   Result<Response> OpenApi(Call&) {

@@ -15,9 +15,12 @@
 
 #include "advisory/advisory.h"
 #include "core/clock.h"
+#include "delivery/impact.h"
 #include "delivery/pull.h"
 #include "http/transport.h"
 #include "ledger/ledger.h"
+#include "monitor/monitor.h"
+#include "policy/service.h"
 #include "registry/registry.h"
 #include "store/store.h"
 
@@ -32,6 +35,10 @@ struct ApiContext {
   // Advisories (operators) and the partner pull API; both or neither (then no such routes).
   advisory::AdvisoryService* advisories = nullptr;
   delivery::PullService* pull = nullptr;
+  // The policy endpoints (both or neither) and the alert endpoints and metrics.
+  policy::PolicyService* policies = nullptr;
+  delivery::PolicyInsight* insight = nullptr;
+  monitor::ActivityMonitor* monitor = nullptr;
 };
 
 class Api {

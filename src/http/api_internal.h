@@ -13,8 +13,11 @@
 #include "advisory/advisory.h"
 #include "core/auth.h"
 #include "core/result.h"
+#include "delivery/impact.h"
 #include "delivery/pull.h"
 #include "http/transport.h"
+#include "monitor/monitor.h"
+#include "policy/service.h"
 
 namespace forewarn::http {
 
@@ -63,5 +66,11 @@ Response ErrorResponse(const Error& error);
 // The advisory, artifact, terms and feed endpoints (advisory_routes.cc).
 std::vector<RouteSpec> AdvisoryRoutes(advisory::AdvisoryService& advisories,
                                       delivery::PullService& pull);
+
+// The policy endpoints: versions, validate, apply, restrict, explain, preview (policy_routes.cc).
+std::vector<RouteSpec> PolicyRoutes(policy::PolicyService& policies,
+                                    delivery::PolicyInsight& insight);
+// The alert endpoints (policy_routes.cc).
+std::vector<RouteSpec> AlertRoutes(monitor::ActivityMonitor& monitor);
 
 }  // namespace forewarn::http

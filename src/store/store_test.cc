@@ -933,10 +933,10 @@ TEST_P(StoreTest, TermsAcceptanceKeepsTheFirst) {
 TEST_P(StoreTest, PolicyVersionsAreNumberedAndKeptWhole) {
   auto tx = Write();
   EXPECT_FALSE(tx->LatestPolicyVersion().value().has_value());
-  const PolicyVersion first{1, "permit advisory;\n", std::string(64, 'a'), "token:admin", "start",
+  const PolicyVersion first{1,  "permit advisory;\n", std::string(64, 'a'), "token:admin", "start",
                             t0_};
-  const PolicyVersion second{2, "permit artifact;\n", std::string(64, 'b'), "token:ops", "",
-                             t0_ + std::chrono::hours{1}};
+  const PolicyVersion second{2,  "permit artifact;\n",       std::string(64, 'b'), "token:ops",
+                             "", t0_ + std::chrono::hours{1}};
   ASSERT_TRUE(tx->InsertPolicyVersion(first).has_value());
   ASSERT_TRUE(tx->InsertPolicyVersion(second).has_value());
   auto again = tx->InsertPolicyVersion(second);

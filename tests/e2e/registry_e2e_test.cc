@@ -285,13 +285,112 @@ TEST_F(E2eTest, DemoSeedOnlyPrintsTheScenario) {
   EXPECT_EQ(a["cvss"][0]["base_score"], 9.8);
   EXPECT_EQ(a["cvss"][1]["base_score"], 6.5);
   for (const auto& p : facts["partners"]) {
+    ASSERT_EQ(Run({"advisory", "accept-terms", advisory}, p["token"]).exit_code, 0);
     auto partner_view = Run({"advisory", "show", advisory, "--json"}, p["token"]);
     ASSERT_EQ(partner_view.exit_code, 0) << partner_view.err;
-    EXPECT_EQ(json::parse(partner_view.out)["revision"], 3);
+    const json view = json::parse(partner_view.out);
+    EXPECT_EQ(view["revision"], 3);
+    // The story's policy: PoC code to the early tier, the written description to the standard
+    // tier and to partners labelled poc-restricted.
+    const bool restricted = p["tier"] != "early" ||
+                            p["labels"].get<std::set<std::string>>().count("poc-restricted") > 0;
+    std::map<std::string, std::string> forms;
+    for (const auto& art : view["artifacts"]) forms[art["kind"]] = art["form"];
+    SCOPED_TRACE(p["name"].get<std::string>());
+    if (restricted) {
+      EXPECT_EQ(forms.count("poc"), 0u);
+      EXPECT_EQ(forms["technical-description"], "alternative");
+    } else {
+      EXPECT_EQ(forms["poc"], "original");
+      EXPECT_EQ(forms.count("technical-description"), 0u);
+    }
+    EXPECT_EQ(forms["detection"], "original");
   }
+  auto history = Run({"policy", "history", "--json"}, facts["admin_token"]);
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_EQ(json::parse(history.out).size(), 2u);
   StopServer();
   // Seeding again into the same directory is refused.
   EXPECT_EQ(Run({"demo", "--data", data_, "--seed-only"}).exit_code, 1);
+}
+
+std::string InDays(int days) {
+  const auto t = std::chrono::system_clock::now() + std::chrono::hours{24 * days};
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+TEST_F(E2eTest, PolicyOverTheCli) {
+  auto init = Run({"init", "--data", data_});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  const std::string admin = LastLine(init.out);
+  StartServer();
+  const std::string partner = LastLine(Run({"partner", "add", "--name", "Coho", "--country", "CN",
+                                            "--tier", "early", "--label", "poc-restricted"},
+                                           admin)
+                                           .out);
+  const auto bad = dir_.path() / "bad.policy";
+  std::ofstream(bad) << "permit advisory;\nforbid artifact when artifact.kind == \"pco\";\n";
+  auto invalid = Run({"policy", "validate", bad.string()}, admin);
+  EXPECT_EQ(invalid.exit_code, 2);
+  EXPECT_NE(invalid.err.find("bad.policy:2:"), std::string::npos) << invalid.err;
+  auto refused = Run({"policy", "apply", bad.string()}, admin);
+  EXPECT_EQ(refused.exit_code, 2);
+  ExpectOneLineError(refused);
+  EXPECT_NE(refused.err.find("line 2, column"), std::string::npos) << refused.err;
+
+  const auto good = dir_.path() / "good.policy";
+  std::ofstream(good) << "permit advisory;\npermit artifact;\n"
+                         "forbid artifact when artifact.kind == \"poc\" and partner.country == "
+                         "\"CN\";\n";
+  auto valid = Run({"policy", "validate", good.string()}, admin);
+  EXPECT_EQ(valid.exit_code, 0) << valid.err;
+  auto preview = Run({"policy", "preview", good.string(), "--json"}, admin);
+  ASSERT_EQ(preview.exit_code, 0) << preview.err;
+  EXPECT_EQ(json::parse(preview.out)["summary"]["partners_affected"], 0);  // nothing released yet
+  auto applied =
+      Run({"policy", "apply", good.string(), "--comment", "no PoC to CN", "--base-version", "0"},
+          admin);
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_NE(applied.out.find("applied policy version 1"), std::string::npos) << applied.out;
+  EXPECT_EQ(Run({"policy", "apply", good.string(), "--base-version", "0"}, admin).exit_code, 1);
+  auto restricted =
+      Run({"policy", "restrict", "--label", "poc-restricted", "--reason", "review"}, admin);
+  ASSERT_EQ(restricted.exit_code, 0) << restricted.err;
+  auto shown = Run({"policy", "show"}, admin);
+  ASSERT_EQ(shown.exit_code, 0);
+  EXPECT_NE(shown.out.find("rule restrict-poc-restricted substitute artifact"), std::string::npos);
+  auto history = Run({"policy", "history", "--json"}, admin);
+  ASSERT_EQ(history.exit_code, 0);
+  EXPECT_EQ(json::parse(history.out).size(), 2u);
+  auto created = Run({"advisory", "create", "--title", "RCE", "--cve", "CVE-2026-60009",
+                      "--public-date", InDays(3)},
+                     admin);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  auto explained = Run(
+      {"policy", "explain", "--partner", partner, "--advisory", LastLine(created.out), "--json"},
+      admin);
+  ASSERT_EQ(explained.exit_code, 0) << explained.err;
+  EXPECT_EQ(json::parse(explained.out)["embargo"]["visible"], true);
+  EXPECT_EQ(Run({"policy", "explain", "--partner", "prt_missing", "--advisory", "adv_x"}, admin)
+                .exit_code,
+            1);
+  auto alerts = Run({"alert", "list", "--json"}, admin);
+  ASSERT_EQ(alerts.exit_code, 0) << alerts.err;
+  EXPECT_TRUE(json::parse(alerts.out).empty());
+  const json ledger = ExportAndVerify(admin, (dir_.path() / "ledger.json").string());
+  int applied_events = 0;
+  for (const auto& entry : ledger["entries"]) {
+    if (json::parse(entry["data"].get<std::string>())["type"] == "policy.applied") {
+      ++applied_events;
+    }
+  }
+  EXPECT_EQ(applied_events, 2) << ledger.dump().substr(0, 2000);
+  StopServer();
 }
 
 // kill -9 while partners are being created: after a restart the ledger verifies and every
@@ -375,16 +474,6 @@ TEST_F(E2eTest, ServesHttpsWithTheGivenCertificate) {
 
 namespace forewarn {
 namespace {
-
-std::string InDays(int days) {
-  const auto t = std::chrono::system_clock::now() + std::chrono::hours{24 * days};
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 TEST_F(E2eTest, AdvisoryStoryOverTheCli) {
   auto init = Run({"init", "--data", data_});

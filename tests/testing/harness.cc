@@ -35,6 +35,8 @@ Harness::Harness(uint64_t seed) : random(seed) {
   registry = &program->registry();
   advisories = &program->advisories();
   scheduler = &program->scheduler();
+  policies = &program->policies();
+  monitor = &program->monitor();
   api = &program->api();
   admin = Must(registry->Authenticate(admin_token), "authenticate admin");
 }

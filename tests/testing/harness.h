@@ -69,6 +69,8 @@ class Harness {
   registry::Registry* registry = nullptr;
   advisory::AdvisoryService* advisories = nullptr;
   const advisory::Scheduler* scheduler = nullptr;
+  policy::PolicyService* policies = nullptr;
+  monitor::ActivityMonitor* monitor = nullptr;
   http::Api* api = nullptr;
   std::string admin_token;
   Principal admin;

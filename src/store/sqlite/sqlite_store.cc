@@ -865,8 +865,8 @@ class SqliteTransaction final : public Transaction {
 
   // --- policy versions ---
   Status InsertPolicyVersion(const PolicyVersion& v) override {
-    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format(
-                                    "INSERT INTO policy_versions({}) VALUES(?, ?, ?, ?, ?, ?)",
+    FW_ASSIGN_OR_RETURN(
+        auto s, Prepare(fmt::format("INSERT INTO policy_versions({}) VALUES(?, ?, ?, ?, ?, ?)",
                                     kPolicyColumns)));
     s.Bind(1, int64_t{v.version}).Bind(2, v.text).Bind(3, v.sha256).Bind(4, v.author);
     s.Bind(5, v.comment).Bind(6, ToUnixMicros(v.applied_at));
@@ -874,8 +874,9 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<std::optional<PolicyVersion>> LatestPolicyVersion() override {
-    return OnePolicyVersion(fmt::format(
-        "SELECT {} FROM policy_versions ORDER BY version DESC LIMIT 1", kPolicyColumns), {});
+    return OnePolicyVersion(
+        fmt::format("SELECT {} FROM policy_versions ORDER BY version DESC LIMIT 1", kPolicyColumns),
+        {});
   }
 
   Result<std::optional<PolicyVersion>> FindPolicyVersion(int version) override {
@@ -884,9 +885,9 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<std::vector<PolicyVersion>> ListPolicyVersions() override {
-    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format(
-                                    "SELECT {} FROM policy_versions ORDER BY version",
-                                    kPolicyColumns)));
+    FW_ASSIGN_OR_RETURN(
+        auto s,
+        Prepare(fmt::format("SELECT {} FROM policy_versions ORDER BY version", kPolicyColumns)));
     return ReadAll(s, ReadPolicyVersion);
   }
 
@@ -906,7 +907,8 @@ class SqliteTransaction final : public Transaction {
                         "acknowledged_at = ?10, note = ?11 WHERE id = ?1"));
     BindAlert(s, alert);
     FW_TRY(s.Run());
-    if (Changes() == 0) return Fail(ErrorCode::kNotFound, fmt::format("alert {} not found", alert.id));
+    if (Changes() == 0)
+      return Fail(ErrorCode::kNotFound, fmt::format("alert {} not found", alert.id));
     return Ok();
   }
 
@@ -947,9 +949,10 @@ class SqliteTransaction final : public Transaction {
                                         "WHERE partner_id = ? AND hour >= ? AND hour < ? ORDER "
                                         "BY hour"));
     s.Bind(1, partner_id).Bind(2, from_hour).Bind(3, to_hour);
-    return ReadAll(s, +[](const Statement& row) -> Result<ActivityHour> {
-      return ActivityHour{row.Text(0), row.Int(1), row.Int(2)};
-    });
+    return ReadAll(
+        s, +[](const Statement& row) -> Result<ActivityHour> {
+          return ActivityHour{row.Text(0), row.Int(1), row.Int(2)};
+        });
   }
 
   // --- ledger ---
