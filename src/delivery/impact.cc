@@ -131,7 +131,7 @@ Result<json> PolicyInsight::Explain(const Principal& caller, const ExplainReques
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
   if (!policy) {
     FW_ASSIGN_OR_RETURN(auto active, policies_.Current(*tx));
-    policy = std::shared_ptr<const policy::Policy>(active, active->policy.get());
+    policy = active->policy;
     policy_json = {{"version", active->version.version}, {"sha256", active->version.sha256}};
   }
   FW_ASSIGN_OR_RETURN(auto partner, tx->FindPartner(request.partner_id));
@@ -179,7 +179,8 @@ Result<json> PolicyInsight::Explain(const Principal& caller, const ExplainReques
                 fmt::format("revision {} of {} is missing", *number, advisory->id));
   }
   const VisibilityGate gate(policy);
-  const auto seen = gate.ExplainAdvisory(*partner, *advisory, *revision, releases, at);
+  const auto facts = gate.FactsFor(*partner, *advisory, *revision, releases, at);
+  const auto seen = gate.ExplainAdvisory(facts);
   const bool visible = seen.verdict == policy::Verdict::kPermit;
   out["advisory"]["title"] = revision->content.title;
   out["decision"] = {
@@ -213,7 +214,7 @@ Result<json> PolicyInsight::Explain(const Principal& caller, const ExplainReques
       out["artifacts"].push_back(item);
       continue;
     }
-    const auto decision = gate.ExplainArtifact(*partner, *advisory, *revision, group, releases, at);
+    const auto decision = gate.ExplainArtifact(facts, group);
     item["verdict"] = policy::ToString(decision.primary.verdict);
     item["rules"] = RulesJson(*policy, decision.primary.matched);
     json forms = json::array();
@@ -244,7 +245,7 @@ Result<json> PolicyInsight::PreviewImpact(const Principal& caller,
   FW_ASSIGN_OR_RETURN(auto candidate, policy::Policy::Compile(candidate_text));
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
   FW_ASSIGN_OR_RETURN(auto active, policies_.Current(*tx));
-  const VisibilityGate before(std::shared_ptr<const policy::Policy>(active, active->policy.get()));
+  const VisibilityGate before(active->policy);
   const VisibilityGate after(candidate);
 
   // Everything about one advisory that the decisions need, loaded once.
@@ -275,15 +276,17 @@ Result<json> PolicyInsight::PreviewImpact(const Principal& caller,
       FW_ASSIGN_OR_RETURN(tier_it->second, tx->ListAdvisoriesOpenedFor(partner.tier, at));
     }
     for (const auto& id : tier_it->second) {
-      auto [it, inserted] = advisories.try_emplace(id);
-      Loaded& loaded = it->second;
-      if (inserted) {
+      auto it = advisories.find(id);
+      if (it == advisories.end()) {
         FW_ASSIGN_OR_RETURN(auto advisory, tx->FindAdvisory(id));
-        if (!advisory) continue;
+        if (!advisory) continue;  // cannot happen in one snapshot; nothing to decide if it does
+        it = advisories.try_emplace(id).first;
+        Loaded& loaded = it->second;
         loaded.advisory = std::move(*advisory);
         FW_ASSIGN_OR_RETURN(loaded.releases, tx->ListReleases(id));
         FW_ASSIGN_OR_RETURN(loaded.artifacts, tx->ListArtifacts(id));
       }
+      Loaded& loaded = it->second;
       const auto number = EmbargoRevision(partner, loaded.advisory, loaded.releases, at);
       if (!number) continue;
       auto rev_it = loaded.revisions.find(*number);
@@ -293,8 +296,12 @@ Result<json> PolicyInsight::PreviewImpact(const Principal& caller,
         rev_it = loaded.revisions.emplace(*number, std::move(*revision)).first;
       }
       const Revision& revision = rev_it->second;
-      const bool saw = before.MaySee(partner, loaded.advisory, revision, loaded.releases, at);
-      const bool sees = after.MaySee(partner, loaded.advisory, revision, loaded.releases, at);
+      const auto facts_before =
+          before.FactsFor(partner, loaded.advisory, revision, loaded.releases, at);
+      const auto facts_after =
+          after.FactsFor(partner, loaded.advisory, revision, loaded.releases, at);
+      const bool saw = before.MaySee(facts_before);
+      const bool sees = after.MaySee(facts_after);
       ++decisions;
       if (saw != sees) {
         affected.insert(partner.id);
@@ -305,12 +312,8 @@ Result<json> PolicyInsight::PreviewImpact(const Principal& caller,
                                     {"change", sees ? "gains" : "loses"}});
       }
       for (const auto& group : GroupArtifacts(revision, loaded.artifacts)) {
-        const Artifact* had = saw ? before.DeliveredForm(partner, loaded.advisory, revision, group,
-                                                         loaded.releases, at)
-                                  : nullptr;
-        const Artifact* gets = sees ? after.DeliveredForm(partner, loaded.advisory, revision, group,
-                                                          loaded.releases, at)
-                                    : nullptr;
+        const Artifact* had = saw ? before.DeliveredForm(facts_before, group) : nullptr;
+        const Artifact* gets = sees ? after.DeliveredForm(facts_after, group) : nullptr;
         ++decisions;
         if (had == gets) continue;
         affected.insert(partner.id);

@@ -139,6 +139,16 @@ TEST_F(PolicyGateTest, RestrictedPartnersGetTheDescriptionAndNeverAByteOfThePoc)
   EXPECT_EQ(Download(open, poc).body, kPoc);
   EXPECT_EQ(Download(open, description).status, 404);  // the original partner gets the original
 
+  // Not even the PoC's id or file name appears in what the restricted partner reads.
+  for (const std::string& target : std::vector<std::string>{
+           "/api/v1/feed", "/api/v1/advisories", "/api/v1/advisories/" + advisory,
+           "/api/v1/advisories?cve=CVE-2026-50001"}) {
+    const std::string body = h.Call("GET", target, restricted.token).body;
+    EXPECT_EQ(body.find(poc), std::string::npos) << target;
+    EXPECT_EQ(body.find("exploit.py"), std::string::npos) << target;
+  }
+  EXPECT_NE(h.Call("GET", "/api/v1/advisories/" + advisory, open.token).body.find("exploit.py"),
+            std::string::npos);
   const std::string seen = EverythingSeenBy(restricted);
   EXPECT_EQ(seen.find(kPocMarker), std::string::npos);
   EXPECT_EQ(seen.find("ToolPane.aspx"), std::string::npos);
@@ -456,8 +466,8 @@ struct RefPartner {
 };
 
 // What the reference says one artifact decision is: 'F'orbid, 'S'ubstitute, 'P'ermit, 'D'eny.
-char RefDecide(const std::vector<TemplateRule>& rules, const RefPartner& p, const std::string& kind,
-               bool alternative) {
+char RefDecide(const std::vector<TemplateRule>& rules, const RefPartner& p,
+               const std::string& kind) {
   bool forbid = false, substitute = false, permit = false;
   for (const auto& r : rules) {
     const bool label = p.labels.count(r.label) > 0;
@@ -475,10 +485,10 @@ char RefDecide(const std::vector<TemplateRule>& rules, const RefPartner& p, cons
         forbid = forbid || (kind == r.artifact_kind && p.country == r.country);
         break;
       case TemplateRule::kSubstituteLabel:
-        substitute = substitute || (!alternative && label);
+        substitute = substitute || label;
         break;
       case TemplateRule::kSubstituteLabelKind:
-        substitute = substitute || (!alternative && label && kind == r.artifact_kind);
+        substitute = substitute || (label && kind == r.artifact_kind);
         break;
       default:
         break;
@@ -504,7 +514,13 @@ TEST_F(PolicyGateTest, EveryReadPathMatchesTheReferenceForRandomPolicies) {
                                             {"filename", "iocs.txt"},
                                             {"content", "evil.example\n"},
                                             {"alternative_of", detection}});
-  AcceptTerms(open);  // the artifact started revision 2, whose terms are the same
+  // A PoC given as an alternative form: a substitution must never deliver it to a partner
+  // whom a substitute rule restricts for PoCs.
+  const std::string poc_form = AddArtifact({{"kind", "poc"},
+                                            {"filename", "variant.py"},
+                                            {"content", "print('variant')\n"},
+                                            {"alternative_of", detection}});
+  AcceptTerms(open);  // the artifacts started revision 2, whose terms are the same
   AcceptTerms(restricted);
   auto moved = h.Call("PATCH", "/api/v1/partners/" + open.id, h.admin_token,
                       json{{"country", "CN"}, {"labels", json::array({"gov"})}});
@@ -517,9 +533,10 @@ TEST_F(PolicyGateTest, EveryReadPathMatchesTheReferenceForRandomPolicies) {
     std::string primary, kind;
     std::vector<std::pair<std::string, std::string>> forms;  // id, kind
   };
-  const std::vector<Group> groups = {{poc, "poc", {{description, "technical-description"}}},
-                                     {detection, "detection", {{ioc_form, "ioc"}}}};
-  const std::vector<std::string> all = {poc, description, detection, ioc_form};
+  const std::vector<Group> groups = {
+      {poc, "poc", {{description, "technical-description"}}},
+      {detection, "detection", {{ioc_form, "ioc"}, {poc_form, "poc"}}}};
+  const std::vector<std::string> all = {poc, description, detection, ioc_form, poc_form};
 
   const bool held = rc::check("partners receive exactly what the reference decides", [&] {
     // Mostly visible advisories and several artifact rules, so decisions often combine
@@ -558,14 +575,18 @@ TEST_F(PolicyGateTest, EveryReadPathMatchesTheReferenceForRandomPolicies) {
       RC_ASSERT(got.status == (sees ? 200 : 404));
       auto list = h.Call("GET", "/api/v1/advisories", p.token);
       RC_ASSERT(list.json["count"] == (sees ? 1 : 0));
+      auto feed = h.Call("GET", "/api/v1/feed", p.token);
+      RC_ASSERT(feed.json["items"].empty() == !sees);
       std::set<std::string> expected;
       for (const auto& g : groups) {
         if (!sees) break;
-        const char verdict = RefDecide(rules, ref, g.kind, false);
+        const char verdict = RefDecide(rules, ref, g.kind);
         if (verdict == 'P') expected.insert(g.primary);
         if (verdict == 'S') {
+          // A form stands in only if, judged as an original, it would be permitted: no
+          // forbid, no substitute, some permit.
           for (const auto& [form, form_kind] : g.forms) {
-            if (RefDecide(rules, ref, form_kind, true) == 'P') {
+            if (RefDecide(rules, ref, form_kind) == 'P') {
               expected.insert(form);
               break;
             }

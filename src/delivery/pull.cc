@@ -48,15 +48,11 @@ struct DeliveredArtifact {
 
 // What the partner receives of `revision`'s artifacts, in the revision's order.
 std::vector<DeliveredArtifact> DeliveredArtifacts(const VisibilityGate& gate,
-                                                  const Partner& partner, const Advisory& advisory,
-                                                  const Revision& revision,
-                                                  const std::vector<Artifact>& artifacts,
-                                                  const std::vector<Release>& releases,
-                                                  TimePoint now) {
+                                                  const policy::Facts& facts,
+                                                  const std::vector<Artifact>& artifacts) {
   std::vector<DeliveredArtifact> out;
-  for (const auto& group : GroupArtifacts(revision, artifacts)) {
-    if (const Artifact* chosen =
-            gate.DeliveredForm(partner, advisory, revision, group, releases, now)) {
+  for (const auto& group : GroupArtifacts(*facts.revision, artifacts)) {
+    if (const Artifact* chosen = gate.DeliveredForm(facts, group)) {
       out.push_back({group.primary, chosen});
     }
   }
@@ -111,7 +107,7 @@ PullService::PullService(store::Store& store, const ledger::Ledger& ledger,
 
 Result<VisibilityGate> PullService::Gate(store::Transaction& tx) const {
   FW_ASSIGN_OR_RETURN(auto active, policies_.Current(tx));
-  return VisibilityGate(std::shared_ptr<const policy::Policy>(active, active->policy.get()));
+  return VisibilityGate(active->policy);
 }
 
 void PullService::Observe(const Principal& caller, const std::string& advisory_id,
@@ -171,7 +167,8 @@ Result<std::optional<PullService::View>> PullService::Visible(
   const auto number = EmbargoRevision(partner, *schedule->advisory, schedule->releases, now);
   if (!number) return std::optional<View>();
   FW_ASSIGN_OR_RETURN(auto revision, OpenedRevision(tx, advisory_id, *number));
-  if (!gate.MaySee(partner, *schedule->advisory, *revision, schedule->releases, now)) {
+  if (!gate.MaySee(
+          gate.FactsFor(partner, *schedule->advisory, *revision, schedule->releases, now))) {
     return std::optional<View>();
   }
   return std::optional<View>(View{std::move(schedule), std::move(revision)});
@@ -405,8 +402,9 @@ Result<Delivered> PullService::GetAdvisory(const Principal& caller,
     body["cvss"] = CvssJson(content.cvss_vectors);
     FW_ASSIGN_OR_RETURN(auto artifacts, tx->ListArtifacts(advisory_id));
     json listed = json::array();
-    for (const auto& [primary, delivered] : DeliveredArtifacts(
-             found.gate, partner, view->advisory(), revision, artifacts, view->releases(), now)) {
+    const auto facts =
+        found.gate.FactsFor(partner, view->advisory(), revision, view->releases(), now);
+    for (const auto& [primary, delivered] : DeliveredArtifacts(found.gate, facts, artifacts)) {
       listed.push_back({{"id", delivered->id},
                         {"kind", ToString(delivered->kind)},
                         {"title", delivered->title},
@@ -496,8 +494,9 @@ Result<Delivered> PullService::FetchArtifact(const Principal& caller,
   // The requested id must be what the gate delivers for one of the revision's primaries.
   const Artifact* primary = nullptr;
   const Artifact* delivered = nullptr;
-  for (const auto& d : DeliveredArtifacts(found.gate, partner, view->advisory(), revision,
-                                          artifacts, view->releases(), now)) {
+  const auto facts =
+      found.gate.FactsFor(partner, view->advisory(), revision, view->releases(), now);
+  for (const auto& d : DeliveredArtifacts(found.gate, facts, artifacts)) {
     if (d.delivered->id == artifact_id) {
       primary = d.primary;
       delivered = d.delivered;

@@ -1,5 +1,6 @@
 #include "delivery/visibility.h"
 
+#include <algorithm>
 #include <map>
 
 #include "standards/cvss.h"
@@ -57,9 +58,9 @@ std::vector<ArtifactGroup> GroupArtifacts(const Revision& revision,
 VisibilityGate::VisibilityGate(std::shared_ptr<const policy::Policy> policy)
     : policy_(std::move(policy)) {}
 
-policy::Facts VisibilityGate::MakeFacts(const Partner& partner, const Advisory& advisory,
-                                        const Revision& revision,
-                                        const std::vector<Release>& releases, TimePoint now) const {
+policy::Facts VisibilityGate::FactsFor(const Partner& partner, const Advisory& advisory,
+                                       const Revision& revision,
+                                       const std::vector<Release>& releases, TimePoint now) const {
   policy::Facts facts{.partner = &partner,
                       .advisory = &advisory,
                       .revision = &revision,
@@ -79,32 +80,35 @@ policy::Facts VisibilityGate::MakeFacts(const Partner& partner, const Advisory& 
   return facts;
 }
 
-bool VisibilityGate::MaySee(const Partner& partner, const Advisory& advisory,
-                            const Revision& revision, const std::vector<Release>& releases,
-                            TimePoint now) const {
-  const auto facts = MakeFacts(partner, advisory, revision, releases, now);
+bool VisibilityGate::MaySee(const policy::Facts& facts) const {
   return policy_->Decide(policy::Resource::kAdvisory, facts).verdict == policy::Verdict::kPermit;
 }
 
-const Artifact* VisibilityGate::DeliveredForm(const Partner& partner, const Advisory& advisory,
-                                              const Revision& revision, const ArtifactGroup& group,
-                                              const std::vector<Release>& releases,
-                                              TimePoint now) const {
-  if (group.primary == nullptr || !group.primary->alternative_of.empty() || advisory.withdrawn_at) {
+bool VisibilityGate::SubstituteAllowed(policy::Facts facts, const Artifact& form) const {
+  facts.artifact = &form;
+  // Explain lists substitute rules that held even though they do not decide for a form.
+  const auto why = policy_->Explain(policy::Resource::kArtifact, facts);
+  if (why.verdict != policy::Verdict::kPermit) return false;
+  const auto& rules = policy_->rules();
+  return std::none_of(why.matched.begin(), why.matched.end(), [&](int index) {
+    return rules[static_cast<size_t>(index)].effect == policy::Effect::kSubstitute;
+  });
+}
+
+const Artifact* VisibilityGate::DeliveredForm(const policy::Facts& base,
+                                              const ArtifactGroup& group) const {
+  if (group.primary == nullptr || !group.primary->alternative_of.empty() ||
+      base.advisory->withdrawn_at) {
     return nullptr;
   }
-  auto facts = MakeFacts(partner, advisory, revision, releases, now);
+  policy::Facts facts = base;
   facts.artifact = group.primary;
   switch (policy_->Decide(policy::Resource::kArtifact, facts).verdict) {
     case policy::Verdict::kPermit:
       return group.primary;
     case policy::Verdict::kSubstitute:
       for (const Artifact* form : group.forms) {
-        facts.artifact = form;
-        if (policy_->Decide(policy::Resource::kArtifact, facts).verdict ==
-            policy::Verdict::kPermit) {
-          return form;
-        }
+        if (SubstituteAllowed(base, *form)) return form;
       }
       return nullptr;
     case policy::Verdict::kForbid:
@@ -114,21 +118,13 @@ const Artifact* VisibilityGate::DeliveredForm(const Partner& partner, const Advi
   return nullptr;
 }
 
-policy::Explanation VisibilityGate::ExplainAdvisory(const Partner& partner,
-                                                    const Advisory& advisory,
-                                                    const Revision& revision,
-                                                    const std::vector<Release>& releases,
-                                                    TimePoint now) const {
-  const auto facts = MakeFacts(partner, advisory, revision, releases, now);
+policy::Explanation VisibilityGate::ExplainAdvisory(const policy::Facts& facts) const {
   return policy_->Explain(policy::Resource::kAdvisory, facts);
 }
 
-ArtifactDecision VisibilityGate::ExplainArtifact(const Partner& partner, const Advisory& advisory,
-                                                 const Revision& revision,
-                                                 const ArtifactGroup& group,
-                                                 const std::vector<Release>& releases,
-                                                 TimePoint now) const {
-  auto facts = MakeFacts(partner, advisory, revision, releases, now);
+ArtifactDecision VisibilityGate::ExplainArtifact(const policy::Facts& base,
+                                                 const ArtifactGroup& group) const {
+  policy::Facts facts = base;
   facts.artifact = group.primary;
   ArtifactDecision decision;
   decision.primary = policy_->Explain(policy::Resource::kArtifact, facts);
@@ -140,7 +136,7 @@ ArtifactDecision VisibilityGate::ExplainArtifact(const Partner& partner, const A
     }
   }
   // The delivered form comes from the same function every read path uses.
-  decision.delivered = DeliveredForm(partner, advisory, revision, group, releases, now);
+  decision.delivered = DeliveredForm(base, group);
   return decision;
 }
 

@@ -12,7 +12,8 @@
 //
 //   delivery::VisibilityGate gate(active_policy);
 //   auto number = delivery::EmbargoRevision(partner, advisory, releases, now);
-//   if (number && gate.MaySee(partner, advisory, revision, releases, now)) { ... }
+//   auto facts = gate.FactsFor(partner, advisory, revision_number_n, releases, now);
+//   if (number && gate.MaySee(facts)) { ... gate.DeliveredForm(facts, group) ... }
 //
 // Thread safety: gates are immutable; their const methods may be called concurrently.
 #pragma once
@@ -59,32 +60,32 @@ class VisibilityGate {
  public:
   explicit VisibilityGate(std::shared_ptr<const policy::Policy> policy);
 
-  // Whether the advisory rules let `partner` see `revision` (one the embargo already allows).
-  bool MaySee(const Partner& partner, const Advisory& advisory, const Revision& revision,
-              const std::vector<Release>& releases, TimePoint now) const;
+  // What the policy may ask about `revision` for `partner` at `now`: the tier's wave time, and
+  // the CVSS score and severity when a rule reads them. Build it once per revision and pass it
+  // to the decisions below; it points at its arguments, which must outlive it.
+  policy::Facts FactsFor(const Partner& partner, const Advisory& advisory, const Revision& revision,
+                         const std::vector<Release>& releases, TimePoint now) const;
+
+  // Whether the advisory rules let the partner see the revision (one the embargo allows).
+  bool MaySee(const policy::Facts& facts) const;
 
   // What the partner receives of `group` (a primary of a revision it may see): the primary,
-  // one of its forms, or nullptr for nothing. Forbid or no permit: nothing; substitute: the
-  // first alternative form the policy permits, else nothing; permit: the original. A
-  // withdrawn advisory delivers no artifacts.
-  const Artifact* DeliveredForm(const Partner& partner, const Advisory& advisory,
-                                const Revision& revision, const ArtifactGroup& group,
-                                const std::vector<Release>& releases, TimePoint now) const;
+  // one of its forms, or nullptr for nothing. Forbid or no permit: nothing. Substitute: the
+  // first alternative form that the policy permits and that no substitute rule applies to
+  // (a form the same restriction would withhold as a primary — say a PoC given as another
+  // PoC's alternative — is never the substitute); else nothing. Permit: the original. A
+  // withdrawn advisory delivers no artifacts. `facts` comes from FactsFor.
+  const Artifact* DeliveredForm(const policy::Facts& facts, const ArtifactGroup& group) const;
 
   // The same decisions with every rule that applied, for `policy explain`.
-  policy::Explanation ExplainAdvisory(const Partner& partner, const Advisory& advisory,
-                                      const Revision& revision,
-                                      const std::vector<Release>& releases, TimePoint now) const;
-  ArtifactDecision ExplainArtifact(const Partner& partner, const Advisory& advisory,
-                                   const Revision& revision, const ArtifactGroup& group,
-                                   const std::vector<Release>& releases, TimePoint now) const;
+  policy::Explanation ExplainAdvisory(const policy::Facts& facts) const;
+  ArtifactDecision ExplainArtifact(const policy::Facts& facts, const ArtifactGroup& group) const;
 
   const policy::Policy& policy() const { return *policy_; }
 
  private:
-  policy::Facts MakeFacts(const Partner& partner, const Advisory& advisory,
-                          const Revision& revision, const std::vector<Release>& releases,
-                          TimePoint now) const;
+  // Whether `form` may stand in for a substituted primary.
+  bool SubstituteAllowed(policy::Facts facts, const Artifact& form) const;
   std::shared_ptr<const policy::Policy> policy_;
 };
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <limits>
 
 #include "core/time.h"
 #include "http/api_internal.h"
@@ -96,11 +97,13 @@ class PolicyHandlers {
     }
     std::optional<int> base;
     if (body.contains("base_version")) {
-      if (!body["base_version"].is_number_integer() || body["base_version"].get<int64_t>() < 0) {
+      const auto& value = body["base_version"];
+      if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
+          value.get<int64_t>() > std::numeric_limits<int>::max()) {
         return Fail(ErrorCode::kInvalidArgument,
-                    "field 'base_version' must be a non-negative integer");
+                    "field 'base_version' must be a non-negative integer (a policy version)");
       }
-      base = body["base_version"].get<int>();
+      base = static_cast<int>(value.get<int64_t>());
     }
     FW_ASSIGN_OR_RETURN(auto version,
                         policies_.Apply(call.principal, std::move(text), std::move(comment), base));

@@ -129,8 +129,10 @@ void ActivityMonitor::Observe(const Fetch& fetch) {
   if (state.ledger_indexes.size() < kMaxLedgerIndexes) {
     state.ledger_indexes.push_back(fetch.ledger_index);
   }
+  // Breadth is about bulk downloads: reading advisories (a feed catching up) does not count.
   // Past the cap the breadth rule has long been met; more ids would only cost memory.
-  if (!fetch.advisory_id.empty() && state.advisories.size() < advisory_cap_) {
+  if (fetch.type == "artifact.fetched" && !fetch.advisory_id.empty() &&
+      state.advisories.size() < advisory_cap_) {
     state.advisories.insert(fetch.advisory_id);
   }
 }
@@ -433,12 +435,7 @@ Result<Alert> ActivityMonitor::Acknowledge(const Principal& caller, const std::s
 
 Result<int64_t> ActivityMonitor::OpenCount() const {
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
-  // The store has no count query; open alerts are few (the cooldown bounds them per partner).
-  FW_ASSIGN_OR_RETURN(
-      auto open,
-      tx->ListAlerts({.state = AlertState::kOpen,
-                      .limit = static_cast<size_t>(std::numeric_limits<int64_t>::max())}));
-  return static_cast<int64_t>(open.size());
+  return tx->CountAlerts(AlertState::kOpen);
 }
 
 MonitorStats ActivityMonitor::stats() const {

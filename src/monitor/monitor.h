@@ -7,7 +7,7 @@
 //   - volume:    fetches far more than its usual peak hour of the last two weeks;
 //   - off-hours: fetches at an hour of the day it has not fetched at in the last four weeks,
 //                although it has a settled pattern;
-//   - breadth:   fetches many different advisories.
+//   - breadth:   downloads artifacts of many different advisories.
 // Each alert carries its evidence (counts, thresholds, ledger indexes of the deliveries), is
 // stored, and is recorded on the audit ledger; operators list and acknowledge alerts.
 //

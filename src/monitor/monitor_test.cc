@@ -355,6 +355,23 @@ TEST_F(MonitorTest, OffHoursNeedsASettledPattern) {
   EXPECT_EQ(Evidence(alerts[0])["history_days"], 7);
 }
 
+TEST_F(MonitorTest, BreadthIgnoresReadingAdvisories) {
+  AddPartner("prt_reader");
+  // A feed catching up reads many advisories; only artifact downloads count for breadth.
+  for (int i = 0; i < 30; ++i) {
+    monitor_->Observe({.partner_id = "prt_reader",
+                       .advisory_id = fmt::format("adv_{:016x}", i),
+                       .type = "advisory.fetched",
+                       .ledger_index = next_index_++,
+                       .at = clock_.Now()});
+  }
+  EXPECT_TRUE(MustFlush().empty());
+  for (int i = 0; i < 20; ++i) Fetches("prt_reader", 1, fmt::format("adv_{:016x}", i));
+  auto alerts = MustFlush();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind, AlertKind::kBreadth);
+}
+
 TEST_F(MonitorTest, BreadthCountsDistinctAdvisoriesInOneHour) {
   for (const char* p : {"prt_broad", "prt_narrow", "prt_split"}) AddPartner(p);
   auto advisory = [](int i) { return fmt::format("adv_{:016x}", i); };

@@ -59,6 +59,13 @@ Result<std::shared_ptr<const ActivePolicy>> PolicyService::Load(store::Transacti
                                                                 int version) const {
   PolicyVersion record;
   if (version == 0) {
+    // The default applies only while no version was ever applied (checked once per load).
+    FW_ASSIGN_OR_RETURN(auto latest, tx.LatestPolicyVersion());
+    if (latest) {
+      return Fail(ErrorCode::kInternal,
+                  fmt::format("policy version {} exists but setting {} is missing", latest->version,
+                              kPolicyVersionSetting));
+    }
     record = DefaultVersion();
   } else {
     FW_ASSIGN_OR_RETURN(auto found, tx.FindPolicyVersion(version));
@@ -80,7 +87,16 @@ Result<std::shared_ptr<const ActivePolicy>> PolicyService::Load(store::Transacti
 Result<std::shared_ptr<const ActivePolicy>> PolicyService::Current(store::Transaction& tx) const {
   FW_ASSIGN_OR_RETURN(auto setting, tx.GetSetting(std::string(kPolicyVersionSetting)));
   int version = 0;
-  if (setting) std::from_chars(setting->data(), setting->data() + setting->size(), version);
+  if (setting) {
+    const auto parsed =
+        std::from_chars(setting->data(), setting->data() + setting->size(), version);
+    // Fail closed: a damaged setting must never fall back to the permissive default.
+    if (parsed.ec != std::errc{} || parsed.ptr != setting->data() + setting->size() ||
+        version < 1) {
+      return Fail(ErrorCode::kInternal, fmt::format("setting {} holds '{}', not a policy version",
+                                                    kPolicyVersionSetting, setting->substr(0, 32)));
+    }
+  }
   {
     std::lock_guard lock(mutex_);
     if (cached_ && cached_->version.version == version) return cached_;
@@ -226,7 +242,7 @@ Result<PolicyVersion> PolicyService::Restrict(const Principal& caller, const std
   std::string text = current->version.text;
   if (!text.empty() && text.back() != '\n') text += '\n';
   text += fmt::format(
-      "rule {} substitute artifact when partner.labels contains \"{}\" and artifact.kind in "
+      "rule \"{}\" substitute artifact when partner.labels contains \"{}\" and artifact.kind in "
       "[{}];\n",
       name, label, list);
   FW_ASSIGN_OR_RETURN(auto version, ApplyInTx(*tx, caller, std::move(text), std::move(reason),

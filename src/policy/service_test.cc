@@ -164,7 +164,7 @@ TEST_F(PolicyServiceTest, RestrictAndUnrestrictACohortAreVersions) {
   EXPECT_EQ(restricted->version, 2);
   EXPECT_EQ(restricted->comment, "leak under review");
   EXPECT_EQ(restricted->text.substr(0, kRestrictive.size()), kRestrictive);
-  EXPECT_NE(restricted->text.find("rule restrict-poc-restricted substitute artifact when "
+  EXPECT_NE(restricted->text.find("rule \"restrict-poc-restricted\" substitute artifact when "
                                   "partner.labels contains \"poc-restricted\" and "
                                   "artifact.kind in [\"poc\"];"),
             std::string::npos)
@@ -190,6 +190,40 @@ TEST_F(PolicyServiceTest, RestrictAndUnrestrictACohortAreVersions) {
   EXPECT_EQ(h.policies->Unrestrict(h.admin, "poc-restricted", "again").error().code,
             ErrorCode::kNotFound);
   EXPECT_EQ(h.LedgerEvents("policy.applied").size(), 4u);
+
+  // Any valid label works, including characters an unquoted rule name could not hold.
+  auto regional = h.policies->Restrict(h.admin, "region:eu.west", {}, "regional law");
+  ASSERT_TRUE(regional.has_value()) << regional.error().message;
+  EXPECT_TRUE(h.policies->Unrestrict(h.admin, "region:eu.west", "lifted").has_value());
+}
+
+TEST_F(PolicyServiceTest, ADamagedVersionSettingFailsClosed) {
+  ASSERT_TRUE(h.policies->Apply(h.admin, std::string(kRestrictive), "", std::nullopt).has_value());
+  for (const char* damaged : {"", "x", "0", "-1", "1x"}) {
+    {
+      auto tx = h.store->Begin(store::TxMode::kWrite).value();
+      ASSERT_TRUE(tx->PutSetting(std::string(kPolicyVersionSetting), damaged).has_value());
+      ASSERT_TRUE(tx->Commit().has_value());
+    }
+    auto tx = h.store->Begin(store::TxMode::kRead).value();
+    auto current = h.policies->Current(*tx);
+    ASSERT_FALSE(current.has_value()) << damaged;
+    EXPECT_EQ(current.error().code, ErrorCode::kInternal);
+  }
+}
+
+TEST_F(PolicyServiceTest, AMissingVersionSettingWithVersionsStoredFailsClosed) {
+  Harness fresh(7);
+  {
+    auto tx = fresh.store->Begin(store::TxMode::kWrite).value();
+    ASSERT_TRUE(
+        tx->InsertPolicyVersion({1, "permit advisory;\n", "h", "x", "", TimePoint{}}).has_value());
+    ASSERT_TRUE(tx->Commit().has_value());
+  }
+  auto tx = fresh.store->Begin(store::TxMode::kRead).value();
+  auto current = fresh.policies->Current(*tx);
+  ASSERT_FALSE(current.has_value());
+  EXPECT_EQ(current.error().code, ErrorCode::kInternal);
 }
 
 }  // namespace

@@ -202,6 +202,8 @@ class Transaction {
   [[nodiscard]] virtual Result<std::optional<Alert>> FindAlert(const std::string& id) = 0;
   // Newest first (raised_at, then id), at most filter.limit.
   [[nodiscard]] virtual Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter) = 0;
+  // How many alerts are in `state` (all alerts if unset).
+  [[nodiscard]] virtual Result<int64_t> CountAlerts(std::optional<AlertState> state) = 0;
   // Adds `activity.fetches` to the partner's count for that hour (creating the row).
   [[nodiscard]] virtual Status AddActivity(const ActivityHour& activity) = 0;
   // The partner's rows with from_hour <= hour < to_hour, in hour order (hours without

@@ -1009,6 +1009,9 @@ TEST_P(StoreTest, AlertsRoundTripAndFilter) {
   EXPECT_EQ(open[0].kind, AlertKind::kOffHours);
   EXPECT_EQ(read->ListAlerts({.partner_id = "prt_1"}).value().size(), 1u);
   EXPECT_EQ(read->ListAlerts({.limit = 1}).value().size(), 1u);
+  EXPECT_EQ(read->CountAlerts(AlertState::kOpen).value(), 1);
+  EXPECT_EQ(read->CountAlerts(AlertState::kAcknowledged).value(), 1);
+  EXPECT_EQ(read->CountAlerts(std::nullopt).value(), 2);
 }
 
 TEST_P(StoreTest, ActivityAddsUpPerPartnerAndHour) {

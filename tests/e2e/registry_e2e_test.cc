@@ -363,7 +363,8 @@ TEST_F(E2eTest, PolicyOverTheCli) {
   ASSERT_EQ(restricted.exit_code, 0) << restricted.err;
   auto shown = Run({"policy", "show"}, admin);
   ASSERT_EQ(shown.exit_code, 0);
-  EXPECT_NE(shown.out.find("rule restrict-poc-restricted substitute artifact"), std::string::npos);
+  EXPECT_NE(shown.out.find("rule \"restrict-poc-restricted\" substitute artifact"),
+            std::string::npos);
   auto history = Run({"policy", "history", "--json"}, admin);
   ASSERT_EQ(history.exit_code, 0);
   EXPECT_EQ(json::parse(history.out).size(), 2u);

@@ -191,6 +191,7 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_raised ON alerts(raised_at, id);
 CREATE INDEX alerts_partner ON alerts(partner_id, raised_at);
+CREATE INDEX alerts_state ON alerts(state, raised_at);
 CREATE TABLE partner_activity (
   partner_id TEXT NOT NULL REFERENCES partners(id),
   hour       INTEGER NOT NULL,

@@ -934,6 +934,15 @@ class SqliteTransaction final : public Transaction {
     return ReadAll(s, ReadAlert);
   }
 
+  Result<int64_t> CountAlerts(std::optional<AlertState> state) override {
+    FW_ASSIGN_OR_RETURN(auto s,
+                        Prepare("SELECT COUNT(*) FROM alerts WHERE ?1 IS NULL OR state = ?1"));
+    if (state) s.Bind(1, ToString(*state));
+    FW_ASSIGN_OR_RETURN(auto step, s.Step());
+    (void)step;
+    return s.Int(0);
+  }
+
   Status AddActivity(const ActivityHour& activity) override {
     FW_ASSIGN_OR_RETURN(auto s,
                         Prepare("INSERT INTO partner_activity(partner_id, hour, fetches) "
