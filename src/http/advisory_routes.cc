@@ -459,10 +459,7 @@ class AdvisoryHandlers {
 
 std::vector<RouteSpec> AdvisoryRoutes(advisory::AdvisoryService& advisories,
                                       delivery::PullService& pull) {
-  auto handlers = std::make_shared<AdvisoryHandlers>(advisories, pull);
-  const auto bind = [handlers](Result<Response> (AdvisoryHandlers::*fn)(Call&)) {
-    return [handlers, fn](Call& call) { return ((*handlers).*fn)(call); };
-  };
+  const auto bind = HandlerBinder(std::make_shared<AdvisoryHandlers>(advisories, pull));
   const std::string operators = "admin, analyst, investigator, auditor";
   const std::string writers = "admin, analyst";
   using H = AdvisoryHandlers;

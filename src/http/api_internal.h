@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -62,6 +63,15 @@ Response ErrorResponse(const Error& error);
 // kInvalidArgument naming the first query parameter not in `allowed`.
 [[nodiscard]] Status CheckKnownQuery(const Params& query,
                                      std::initializer_list<std::string_view> allowed);
+
+// Turns a handler object's member functions into RouteHandlers that share the object:
+//   auto bind = HandlerBinder(std::make_shared<MyHandlers>(...));  bind(&MyHandlers::Get)
+template <class Handlers>
+auto HandlerBinder(std::shared_ptr<Handlers> handlers) {
+  return [handlers](Result<Response> (Handlers::*fn)(Call&)) -> RouteHandler {
+    return [handlers, fn](Call& call) { return ((*handlers).*fn)(call); };
+  };
+}
 
 // The advisory, artifact, terms and feed endpoints (advisory_routes.cc).
 std::vector<RouteSpec> AdvisoryRoutes(advisory::AdvisoryService& advisories,

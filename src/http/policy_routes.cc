@@ -246,18 +246,11 @@ class AlertHandlers {
   monitor::ActivityMonitor& monitor_;
 };
 
-template <class Handlers>
-auto Binder(std::shared_ptr<Handlers> handlers) {
-  return [handlers](Result<Response> (Handlers::*fn)(Call&)) {
-    return [handlers, fn](Call& call) { return ((*handlers).*fn)(call); };
-  };
-}
-
 }  // namespace
 
 std::vector<RouteSpec> PolicyRoutes(policy::PolicyService& policies,
                                     delivery::PolicyInsight& insight) {
-  const auto bind = Binder(std::make_shared<PolicyHandlers>(policies, insight));
+  const auto bind = HandlerBinder(std::make_shared<PolicyHandlers>(policies, insight));
   const std::string readers = "admin, analyst, investigator, auditor";
   using H = PolicyHandlers;
   return {
@@ -293,7 +286,7 @@ std::vector<RouteSpec> PolicyRoutes(policy::PolicyService& policies,
 }
 
 std::vector<RouteSpec> AlertRoutes(monitor::ActivityMonitor& monitor) {
-  const auto bind = Binder(std::make_shared<AlertHandlers>(monitor));
+  const auto bind = HandlerBinder(std::make_shared<AlertHandlers>(monitor));
   using H = AlertHandlers;
   return {
       {"GET", "/api/v1/alerts", Access::kAuthenticated, bind(&H::List),
