@@ -1,5 +1,5 @@
-// forewarn: the one binary. Local commands (init, serve, demo, cvss, audit verify) build the
-// program's objects here, the composition root; every other subcommand talks to a running
+// forewarn: the one binary. Local commands (init, serve, demo, cvss, audit verify, verify) build
+// the program's objects here, the composition root; every other subcommand talks to a running
 // server over HTTP (--url/FOREWARN_URL, --token/FOREWARN_TOKEN).
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -9,10 +9,12 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "app/advisory_commands.h"
 #include "app/cli.h"
@@ -22,6 +24,7 @@
 #include "app/program.h"
 #include "core/time.h"
 #include "crypto/crypto.h"
+#include "delivery/package.h"
 #include "ledger/ledger.h"
 #include "standards/cvss.h"
 
@@ -69,6 +72,8 @@ struct Options {
   std::string role, partner, expires, lead_time, description;
   // audit
   std::string out_file, in_file, program_key, leaf_hash;
+  // verify
+  std::string secret_key_file;
   std::optional<uint64_t> index, tree_size, first, second;
   std::string vector;
 };
@@ -167,6 +172,66 @@ Status RunServe(const Options& o, const Clock& clock, crypto::Random& random) {
             << std::endl;
   server->Wait();
   spdlog::info("server.stopped");
+  return Ok();
+}
+
+// Text with surrounding whitespace removed (key files end with a newline).
+std::string Trimmed(std::string text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return text.substr(first, last - first + 1);
+}
+
+// --program-key: a file holding base64 of the 32-byte Ed25519 public key (the data directory's
+// signing.pub), or that base64 text itself.
+Result<std::string> ProgramPublicKey(const std::string& arg) {
+  std::string text = arg;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(arg, ec)) {
+    FW_ASSIGN_OR_RETURN(text, ReadFile(arg));
+  }
+  auto raw = crypto::FromBase64(Trimmed(text));
+  if (!raw || raw->size() != 32) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "--program-key must be a signing.pub file or base64 of a 32-byte Ed25519 key");
+  }
+  return raw;
+}
+
+// --secret-key: a file holding base64 of the partner's 32-byte X25519 secret key.
+Result<crypto::BoxKeyPair> PartnerKeys(const std::string& path) {
+  FW_ASSIGN_OR_RETURN(auto text, ReadFile(path));
+  std::string trimmed = Trimmed(text);
+  crypto::Wipe(text);
+  auto raw = crypto::FromBase64(trimmed);
+  crypto::Wipe(trimmed);
+  if (!raw || raw->size() != 32) {
+    if (raw) crypto::Wipe(*raw);
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("--secret-key {} must hold base64 of a 32-byte X25519 secret key", path));
+  }
+  auto keys = crypto::BoxKeyPairFromSecret(*raw);
+  crypto::Wipe(*raw);
+  return keys;
+}
+
+// `forewarn verify`: checks a signed or sealed package offline and prints its payload. Bad
+// arguments or unreadable files are usage errors (2); a package that does not verify is 1.
+Status RunVerify(const Options& o) {
+  FW_ASSIGN_OR_RETURN(auto program_key, ProgramPublicKey(o.program_key));
+  std::optional<crypto::BoxKeyPair> recipient;
+  if (!o.secret_key_file.empty()) {
+    FW_ASSIGN_OR_RETURN(recipient, PartnerKeys(o.secret_key_file));
+  }
+  FW_ASSIGN_OR_RETURN(auto package, ReadFile(o.in_file));
+  auto verified = delivery::VerifyPackage(package, program_key, recipient ? &*recipient : nullptr);
+  if (!verified) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                "package does not verify: " + verified.error().message);
+  }
+  std::cout << verified->payload.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
   return Ok();
 }
 
@@ -545,6 +610,16 @@ int Main(int argc, char** argv) {
                            "Expected program Ed25519 public key (base64); default: the export's");
   audit_verify->add_flag("--json", o.json_output, "Print JSON");
   audit_verify->callback([&] { command = [&] { return RunAuditVerify(o); }; });
+  auto* verify = app.add_subcommand(
+      "verify", "Verify a signed or sealed delivery package offline and print its payload");
+  verify->add_option("package", o.in_file, "Package file")->required();
+  verify
+      ->add_option("--program-key", o.program_key,
+                   "The program's Ed25519 public key: its signing.pub file or base64 text")
+      ->required();
+  verify->add_option("--secret-key", o.secret_key_file,
+                     "File with your X25519 secret key (base64), for sealed packages");
+  verify->callback([&] { command = [&] { return RunVerify(o); }; });
   auto* audit_head = audit->add_subcommand("head", "Sign and show the current tree head");
   audit_head->add_flag("--json", o.json_output, "Print JSON");
   AddEndpointOptions(audit_head, o.endpoint);

@@ -285,6 +285,117 @@ Result<std::string> OpenSealed(const BoxKeyPair& keys, std::string_view box) {
   return message;
 }
 
+Result<BoxKeyPair> BoxKeyPairFromSecret(std::string_view secret_raw) {
+  if (secret_raw.size() != crypto_box_SECRETKEYBYTES) {
+    return Fail(ErrorCode::kInvalidArgument, "X25519 secret key must be 32 bytes");
+  }
+  BoxKeyPair pair;
+  pair.secret_key = SecretBytes::CopyFrom(secret_raw);
+  pair.public_key.assign(crypto_box_PUBLICKEYBYTES, '\0');
+  if (crypto_scalarmult_base(reinterpret_cast<unsigned char*>(pair.public_key.data()),
+                             pair.secret_key.data()) != 0) {
+    return Fail(ErrorCode::kInvalidArgument, "X25519 secret key is invalid");
+  }
+  return pair;
+}
+
+// --- secretstream ---
+
+namespace {
+
+constexpr size_t kStreamLengthBytes = 4;
+using StreamState = crypto_secretstream_xchacha20poly1305_state;
+
+void AppendLength(std::string& out, uint32_t n) {
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((n >> shift) & 0xffU));
+  }
+}
+
+uint32_t ReadLength(std::string_view bytes) {
+  uint32_t n = 0;
+  for (size_t i = 0; i < kStreamLengthBytes; ++i) {
+    n = (n << 8U) | static_cast<unsigned char>(bytes[i]);
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string EncryptStream(const SecretBytes& key, std::string_view plaintext, size_t chunk_size) {
+  if (chunk_size == 0) chunk_size = 1;
+  // A chunk's ciphertext length must fit the 4-byte prefix.
+  chunk_size =
+      std::min<size_t>(chunk_size, UINT32_MAX - crypto_secretstream_xchacha20poly1305_ABYTES);
+  StreamState state;
+  std::string out(crypto_secretstream_xchacha20poly1305_HEADERBYTES, '\0');
+  crypto_secretstream_xchacha20poly1305_init_push(
+      &state, reinterpret_cast<unsigned char*>(out.data()), key.data());
+  size_t offset = 0;
+  bool last = false;
+  while (!last) {
+    const size_t n = std::min(chunk_size, plaintext.size() - offset);
+    last = offset + n == plaintext.size();
+    const size_t cipher_len = n + crypto_secretstream_xchacha20poly1305_ABYTES;
+    AppendLength(out, static_cast<uint32_t>(cipher_len));
+    const size_t at = out.size();
+    out.resize(at + cipher_len);
+    crypto_secretstream_xchacha20poly1305_push(
+        &state, reinterpret_cast<unsigned char*>(out.data() + at), nullptr,
+        U8(plaintext.substr(offset, n)), n, nullptr, 0,
+        last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
+    offset += n;
+  }
+  sodium_memzero(&state, sizeof state);
+  return out;
+}
+
+Result<std::string> DecryptStream(const SecretBytes& key, std::string_view stream) {
+  constexpr size_t kHeader = crypto_secretstream_xchacha20poly1305_HEADERBYTES;
+  constexpr size_t kTagBytes = crypto_secretstream_xchacha20poly1305_ABYTES;
+  if (key.size() != crypto_secretstream_xchacha20poly1305_KEYBYTES) {
+    return Fail(ErrorCode::kInvalidArgument, "stream key must be 32 bytes");
+  }
+  if (stream.size() < kHeader) {
+    return Fail(ErrorCode::kInvalidArgument, "encrypted stream is truncated (no header)");
+  }
+  StreamState state;
+  if (crypto_secretstream_xchacha20poly1305_init_pull(&state, U8(stream), key.data()) != 0) {
+    return Fail(ErrorCode::kInvalidArgument, "encrypted stream header is invalid");
+  }
+  std::string out;
+  size_t offset = kHeader;
+  bool final_seen = false;
+  while (!final_seen) {
+    if (stream.size() - offset < kStreamLengthBytes) {
+      sodium_memzero(&state, sizeof state);
+      return Fail(ErrorCode::kInvalidArgument, "encrypted stream is truncated (no final chunk)");
+    }
+    const size_t cipher_len = ReadLength(stream.substr(offset, kStreamLengthBytes));
+    offset += kStreamLengthBytes;
+    if (cipher_len < kTagBytes || cipher_len > stream.size() - offset) {
+      sodium_memzero(&state, sizeof state);
+      return Fail(ErrorCode::kInvalidArgument, "encrypted stream has a bad chunk length");
+    }
+    const size_t at = out.size();
+    out.resize(at + cipher_len - kTagBytes);
+    unsigned char tag = 0;
+    if (crypto_secretstream_xchacha20poly1305_pull(
+            &state, reinterpret_cast<unsigned char*>(out.data() + at), nullptr, &tag,
+            U8(stream.substr(offset, cipher_len)), cipher_len, nullptr, 0) != 0) {
+      sodium_memzero(&state, sizeof state);
+      return Fail(ErrorCode::kInvalidArgument, "encrypted stream is not authentic");
+    }
+    offset += cipher_len;
+    final_seen = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+  }
+  sodium_memzero(&state, sizeof state);
+  if (offset != stream.size()) {
+    return Fail(ErrorCode::kInvalidArgument, "encrypted stream has bytes after the final chunk");
+  }
+  return out;
+}
+
 // --- program keys ---
 
 ProgramKeys GenerateProgramKeys(Random& random) {

@@ -125,6 +125,23 @@ BoxKeyPair GenerateBoxKeyPair(Random& random);
 // kInvalidArgument if the box was not sealed to this key pair or was altered.
 [[nodiscard]] Result<std::string> OpenSealed(const BoxKeyPair& keys, std::string_view box);
 
+// The key pair whose secret is `secret_raw` (32 raw bytes); the public key is derived with
+// crypto_scalarmult_base. kInvalidArgument if the secret is not 32 bytes.
+[[nodiscard]] Result<BoxKeyPair> BoxKeyPairFromSecret(std::string_view secret_raw);
+
+// --- streaming authenticated encryption (XChaCha20-Poly1305, crypto_secretstream) ---
+// For payloads too large for one box. The stream is header || chunk..., each chunk a 4-byte
+// big-endian ciphertext length followed by that many ciphertext bytes; the last chunk carries
+// the FINAL tag (an empty plaintext is one empty FINAL chunk). `key` must be 32 bytes (take it
+// from RandomBytes(random, kStreamKeyBytes)); `chunk_size` (> 0) bounds each plaintext chunk.
+inline constexpr size_t kStreamKeyBytes = 32;
+std::string EncryptStream(const SecretBytes& key, std::string_view plaintext,
+                          size_t chunk_size = size_t{64} * 1024);
+// The plaintext of a stream made by EncryptStream under `key`. kInvalidArgument if the key is
+// not 32 bytes, a chunk was altered, reordered or dropped, the stream ends before the FINAL
+// chunk, bytes follow the FINAL chunk, or a length prefix is out of range.
+[[nodiscard]] Result<std::string> DecryptStream(const SecretBytes& key, std::string_view stream);
+
 // --- the program's keys ---
 // The program's identity: Ed25519 signing key (packages, tree heads), X25519 key, and the
 // 32-byte program secret from which token hashing keys and fingerprints are derived.

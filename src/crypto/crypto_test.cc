@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "tests/testing/testing.h"
 
@@ -103,6 +105,120 @@ TEST_F(CryptoTest, NewIdHasPrefixAndSixteenHexDigits) {
   const std::string id = NewId(random, "prt");
   ASSERT_EQ(id.size(), 20u);
   EXPECT_EQ(id.substr(0, 4), "prt_");
+}
+
+class StreamTest : public CryptoTest {
+ protected:
+  StreamTest() : key_(SecretBytes::CopyFrom(RandomBytes(random_, kStreamKeyBytes))) {}
+  testing::SeededRandom random_{11};
+  SecretBytes key_;
+};
+
+// Offsets of the chunks in a stream: header, then [length prefix][ciphertext] per chunk.
+std::vector<size_t> ChunkOffsets(std::string_view stream) {
+  std::vector<size_t> offsets;
+  size_t at = 24;  // crypto_secretstream_xchacha20poly1305_HEADERBYTES
+  while (at + 4 <= stream.size()) {
+    offsets.push_back(at);
+    size_t n = 0;
+    for (size_t i = 0; i < 4; ++i) n = (n << 8U) | static_cast<unsigned char>(stream[at + i]);
+    at += 4 + n;
+  }
+  return offsets;
+}
+
+TEST_F(StreamTest, RoundTripsEmptySmallAndMultiChunk) {
+  for (size_t size : {size_t{0}, size_t{1}, size_t{100}, size_t{256}, size_t{1000}}) {
+    const std::string plain = RandomBytes(random_, size);
+    const std::string stream = EncryptStream(key_, plain, 256);
+    auto back = DecryptStream(key_, stream);
+    ASSERT_TRUE(back.has_value()) << size << ": " << back.error().message;
+    EXPECT_EQ(*back, plain);
+  }
+  // An empty plaintext is one FINAL chunk holding only the tag.
+  EXPECT_EQ(ChunkOffsets(EncryptStream(key_, "")).size(), 1u);
+  // 1000 bytes in 256-byte chunks: 4 chunks.
+  EXPECT_EQ(ChunkOffsets(EncryptStream(key_, std::string(1000, 'x'), 256)).size(), 4u);
+  // Exactly two full chunks: no extra empty chunk.
+  EXPECT_EQ(ChunkOffsets(EncryptStream(key_, std::string(512, 'x'), 256)).size(), 2u);
+}
+
+TEST_F(StreamTest, HidesThePlaintext) {
+  const std::string stream = EncryptStream(key_, "advisory text advisory text");
+  EXPECT_EQ(stream.find("advisory"), std::string::npos);
+}
+
+TEST_F(StreamTest, RejectsEveryFlippedByte) {
+  const std::string stream = EncryptStream(key_, std::string(600, 'p'), 256);
+  for (size_t i = 0; i < stream.size(); ++i) {
+    std::string altered = stream;
+    altered[i] = static_cast<char>(altered[i] ^ 0x01);
+    auto result = DecryptStream(key_, altered);
+    ASSERT_FALSE(result.has_value()) << "flip at " << i;
+    EXPECT_EQ(result.error().code, ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST_F(StreamTest, RejectsTruncationWithoutFinalChunk) {
+  const std::string stream = EncryptStream(key_, std::string(600, 'p'), 256);
+  const auto offsets = ChunkOffsets(stream);
+  ASSERT_EQ(offsets.size(), 3u);
+  // Cut at each chunk boundary (well-formed chunks, but the FINAL one missing) and mid-chunk.
+  for (size_t cut : {offsets[1], offsets[2], offsets[2] + 2, stream.size() - 1, size_t{24},
+                     size_t{10}, size_t{0}}) {
+    auto result = DecryptStream(key_, stream.substr(0, cut));
+    ASSERT_FALSE(result.has_value()) << "cut at " << cut;
+    EXPECT_EQ(result.error().code, ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST_F(StreamTest, RejectsTrailingBytesAfterFinal) {
+  const std::string stream = EncryptStream(key_, "payload");
+  for (const std::string& tail : {std::string(1, '\0'), std::string(4, '\0'), stream.substr(24)}) {
+    auto result = DecryptStream(key_, stream + tail);
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().code, ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST_F(StreamTest, RejectsBadLengthsDroppedOrReorderedChunks) {
+  const std::string stream = EncryptStream(key_, std::string(600, 'p'), 256);
+  const auto offsets = ChunkOffsets(stream);
+  ASSERT_EQ(offsets.size(), 3u);
+  // Length prefix larger than what remains, and smaller than the tag.
+  std::string too_long = stream;
+  too_long[offsets[0]] = '\x7f';
+  EXPECT_FALSE(DecryptStream(key_, too_long).has_value());
+  std::string too_short = stream;
+  for (size_t i = 0; i < 4; ++i) too_short[offsets[0] + i] = (i == 3) ? '\x05' : '\0';
+  EXPECT_FALSE(DecryptStream(key_, too_short).has_value());
+  // Dropping the middle chunk, or swapping the first two.
+  const std::string first = stream.substr(offsets[0], offsets[1] - offsets[0]);
+  const std::string second = stream.substr(offsets[1], offsets[2] - offsets[1]);
+  const std::string header = stream.substr(0, offsets[0]);
+  const std::string last = stream.substr(offsets[2]);
+  EXPECT_FALSE(DecryptStream(key_, header + first + last).has_value());
+  EXPECT_FALSE(DecryptStream(key_, header + second + first + last).has_value());
+  EXPECT_TRUE(DecryptStream(key_, header + first + second + last).has_value());
+}
+
+TEST_F(StreamTest, RejectsWrongKey) {
+  const std::string stream = EncryptStream(key_, "payload");
+  const auto other = SecretBytes::CopyFrom(RandomBytes(random_, kStreamKeyBytes));
+  EXPECT_FALSE(DecryptStream(other, stream).has_value());
+  EXPECT_FALSE(DecryptStream(SecretBytes::CopyFrom("short"), stream).has_value());
+}
+
+TEST_F(CryptoTest, BoxKeyPairFromSecretDerivesThePublicKey) {
+  testing::SeededRandom random(12);
+  const auto pair = GenerateBoxKeyPair(random);
+  auto derived = BoxKeyPairFromSecret(pair.secret_key.view());
+  ASSERT_TRUE(derived.has_value());
+  EXPECT_EQ(derived->public_key, pair.public_key);
+  auto box = Seal(pair.public_key, "m");
+  ASSERT_TRUE(box.has_value());
+  EXPECT_EQ(OpenSealed(*derived, *box).value(), "m");
+  EXPECT_FALSE(BoxKeyPairFromSecret("short").has_value());
 }
 
 }  // namespace

@@ -261,6 +261,91 @@ TEST_F(E2eTest, LocalCommandsAndUsageErrors) {
   EXPECT_EQ(Run({"init", "--data", data_}).exit_code, 0);
 }
 
+// `forewarn verify` offline, on packages built here from the documented formats (with the
+// crypto primitives only, independently of delivery/package.cc) and signed with the program
+// key `init` wrote.
+TEST_F(E2eTest, VerifyChecksSignedAndSealedPackages) {
+  ASSERT_TRUE(crypto::Initialize().has_value());
+  auto init = Run({"init", "--data", data_});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  auto keys = crypto::LoadProgramKeys(data_);
+  ASSERT_TRUE(keys.has_value()) << keys.error().message;
+  testing::SeededRandom random(31);
+  const auto partner = crypto::GenerateBoxKeyPair(random);
+  const json view = {{"id", "adv_0123456789abcdef"},
+                     {"title", "RCE in Collaboration Server"},
+                     {"description", std::string(5000, 'd')}};
+  const std::string payload = view.dump();
+  const std::string signed_package =
+      json{{"format", "forewarn-package/1"},
+           {"program_key", crypto::Base64(keys->signing.public_key)},
+           {"payload", crypto::Base64(payload)},
+           {"payload_sha256", crypto::Hex(crypto::Sha256(payload))},
+           {"signature", crypto::Base64(crypto::Sign(keys->signing.secret_key, payload))}}
+          .dump();
+  const std::string stream_key = crypto::RandomBytes(random, crypto::kStreamKeyBytes);
+  const std::string sealed_package = json{
+      {"format", "forewarn-sealed/1"},
+      {"recipient_key", crypto::Base64(partner.public_key)},
+      {"sealed_key", crypto::Base64(crypto::Seal(partner.public_key, stream_key).value())},
+      {"stream", crypto::Base64(crypto::EncryptStream(
+                     crypto::SecretBytes::CopyFrom(stream_key), signed_package,
+                     1024))}}.dump();
+  const std::string signed_file = (dir_.path() / "signed.json").string();
+  const std::string sealed_file = (dir_.path() / "sealed.json").string();
+  const std::string secret_file = (dir_.path() / "partner.key").string();
+  std::ofstream(signed_file) << signed_package;
+  std::ofstream(sealed_file) << sealed_package;
+  std::ofstream(secret_file) << crypto::Base64(partner.secret_key.view()) << "\n";
+  const std::string pub = data_ + "/signing.pub";
+
+  auto plain = Run({"verify", signed_file, "--program-key", pub});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(json::parse(plain.out), view);
+  auto opened = Run({"verify", sealed_file, "--program-key", pub, "--secret-key", secret_file});
+  ASSERT_EQ(opened.exit_code, 0) << opened.err;
+  EXPECT_EQ(json::parse(opened.out), view);
+  // The key may also be given as base64 text.
+  auto bare =
+      Run({"verify", signed_file, "--program-key", crypto::Base64(keys->signing.public_key)});
+  EXPECT_EQ(bare.exit_code, 0) << bare.err;
+
+  // One byte changed anywhere in the file: exit 1, one line.
+  for (const auto& [file, text] :
+       {std::pair{signed_file, signed_package}, std::pair{sealed_file, sealed_package}}) {
+    for (size_t pos : {text.size() / 3, text.size() / 2, text.size() - 10}) {
+      std::string altered = text;
+      altered[pos] = altered[pos] == 'A' ? 'B' : 'A';
+      const std::string altered_file = file + ".altered";
+      std::ofstream(altered_file, std::ios::trunc) << altered;
+      auto bad = Run({"verify", altered_file, "--program-key", pub, "--secret-key", secret_file});
+      EXPECT_EQ(bad.exit_code, 1) << file << " @" << pos;
+      ExpectOneLineError(bad);
+      EXPECT_NE(bad.err.find("package does not verify"), std::string::npos) << bad.err;
+    }
+  }
+  // Sealed without the secret key, or checked against another key: exit 1.
+  auto no_secret = Run({"verify", sealed_file, "--program-key", pub});
+  EXPECT_EQ(no_secret.exit_code, 1);
+  EXPECT_NE(no_secret.err.find("--secret-key"), std::string::npos) << no_secret.err;
+  auto other_key = Run({"verify", signed_file, "--program-key", data_ + "/box.pub"});
+  EXPECT_EQ(other_key.exit_code, 1);
+  EXPECT_NE(other_key.err.find("different key"), std::string::npos) << other_key.err;
+
+  // Unreadable files and bad arguments: exit 2, one line.
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"verify", (dir_.path() / "missing.json").string(), "--program-key", pub},
+           {"verify", signed_file, "--program-key", "not a key"},
+           {"verify", signed_file, "--program-key", pub, "--secret-key", signed_file},
+           {"verify", sealed_file, "--program-key", pub, "--secret-key",
+            (dir_.path() / "missing.key").string()},
+           {"verify", signed_file}}) {
+    auto usage = Run(args);
+    EXPECT_EQ(usage.exit_code, 2) << args.back();
+    ExpectOneLineError(usage);
+  }
+}
+
 TEST_F(E2eTest, DemoSeedOnlyPrintsTheScenario) {
   auto demo = Run({"demo", "--data", data_, "--seed-only", "--json"});
   ASSERT_EQ(demo.exit_code, 0) << demo.err;
