@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "console_color.h"
 #include "core/time.h"
 #include "policy/policy.h"
 
@@ -346,17 +347,7 @@ class SpeedupReporter final : public benchmark::ConsoleReporter {
 }  // namespace forewarn::policy
 
 int main(int argc, char** argv) {
-  // A custom display reporter does not see --benchmark_color: apply it here (default: colour
-  // only on a terminal).
-  bool color = ::isatty(STDOUT_FILENO) != 0;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg.starts_with("--benchmark_color=")) {
-      const std::string_view value = arg.substr(arg.find('=') + 1);
-      color = value == "true" || value == "yes" || value == "1" ||
-              (value == "auto" && ::isatty(STDOUT_FILENO) != 0);
-    }
-  }
+  const bool color = forewarn::bench::ConsoleColor(argc, argv);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   forewarn::policy::SpeedupReporter reporter(color ? benchmark::ConsoleReporter::OO_Color
