@@ -804,6 +804,9 @@ Result<size_t> Scheduler::RunDue() const {
                                                 {"tier", release.tier},
                                                 {"scheduled_at", FormatTime(release.at)},
                                                 {"late_by", late}}}));
+        if (wave_hook_) {
+          FW_TRY(wave_hook_(*tx, release));
+        }
         if (advisory->recorded_status == AdvisoryStatus::kDraft ||
             advisory->recorded_status == AdvisoryStatus::kScheduled) {
           advisory->recorded_status = AdvisoryStatus::kPartnerReleased;

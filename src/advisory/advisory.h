@@ -19,6 +19,7 @@
 // Thread safety: all methods may be called concurrently.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -155,6 +156,11 @@ class AdvisoryService {
 class Scheduler {
  public:
   Scheduler(store::Store& store, const ledger::Ledger& ledger, const Clock& clock);
+  // Called inside the recording transaction for every wave that opens (the outbox enqueues
+  // the pushes to that tier's partners). Set once, before the first RunDue.
+  using WaveHook = std::function<Status(store::Transaction& tx, const Release& wave)>;
+  void OnWaveOpened(WaveHook hook) { wave_hook_ = std::move(hook); }
+
   // Returns how many releases it recorded.
   [[nodiscard]] Result<size_t> RunDue() const;
   // The time of the next unrecorded release, if any (so a timer can sleep until then).
@@ -164,6 +170,7 @@ class Scheduler {
   store::Store& store_;
   const ledger::Ledger& ledger_;
   const Clock& clock_;
+  WaveHook wave_hook_;
 };
 
 // Increments the advisory generation (kAdvisoryGenerationSetting) and commits: how every

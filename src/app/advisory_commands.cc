@@ -138,16 +138,6 @@ void PrintPartnerAdvisory(const json& a) {
   }
 }
 
-Status PrintJsonOr(const AdvisoryOptions& o, const json& value,
-                   const std::function<void()>& human) {
-  if (o.json_output) {
-    std::cout << value.dump(2) << "\n";
-  } else {
-    human();
-  }
-  return Ok();
-}
-
 std::string AdvisoryPath(const std::string& id) { return "/api/v1/advisories/" + UrlEncode(id); }
 
 void AddCreate(CLI::App* advisory, std::shared_ptr<AdvisoryOptions> o, Command& command) {
@@ -175,7 +165,7 @@ void AddCreate(CLI::App* advisory, std::shared_ptr<AdvisoryOptions> o, Command& 
         FW_ASSIGN_OR_RETURN(body["waves"], ParseWaves(o->waves));
       }
       FW_ASSIGN_OR_RETURN(auto a, CallApi(o->endpoint, "POST", "/api/v1/advisories", body));
-      return PrintJsonOr(*o, a, [&] { std::cout << Str(a["id"]) << "\n"; });
+      return PrintJsonOr(o->json_output, a, [&] { std::cout << Str(a["id"]) << "\n"; });
     };
   });
 }
@@ -193,7 +183,7 @@ void AddListShow(CLI::App* advisory, std::shared_ptr<AdvisoryOptions> o, Command
       if (!o->status.empty()) query += "&status=" + UrlEncode(o->status);
       if (!query.empty()) query[0] = '?';
       FW_ASSIGN_OR_RETURN(auto answer, CallApi(o->endpoint, "GET", "/api/v1/advisories" + query));
-      return PrintJsonOr(*o, answer["advisories"], [&] {
+      return PrintJsonOr(o->json_output, answer["advisories"], [&] {
         std::vector<std::vector<std::string>> rows;
         for (const auto& a : answer["advisories"]) {
           const json revision = a.contains("revision") ? a["revision"] : a["latest_revision"];
@@ -211,7 +201,7 @@ void AddListShow(CLI::App* advisory, std::shared_ptr<AdvisoryOptions> o, Command
   show->callback([o, &command] {
     command = [o]() -> Status {
       FW_ASSIGN_OR_RETURN(auto a, CallApi(o->endpoint, "GET", AdvisoryPath(o->id)));
-      return PrintJsonOr(*o, a, [&] {
+      return PrintJsonOr(o->json_output, a, [&] {
         if (a.contains("schedule")) {
           PrintOperatorAdvisory(a);
         } else {
@@ -243,7 +233,7 @@ void AddChanges(CLI::App* advisory, std::shared_ptr<AdvisoryOptions> o, Command&
       json body = json::object();
       FW_TRY(AddContentFields(*o, body));
       FW_ASSIGN_OR_RETURN(auto a, CallApi(o->endpoint, "PATCH", AdvisoryPath(o->id), body));
-      return PrintJsonOr(*o, a, [&] {
+      return PrintJsonOr(o->json_output, a, [&] {
         std::cout << fmt::format("{} revision {} ({})\n", Str(a["id"]), Str(a["latest_revision"]),
                                  Str(a["status"]));
       });
@@ -264,7 +254,7 @@ void AddChanges(CLI::App* advisory, std::shared_ptr<AdvisoryOptions> o, Command&
       }
       FW_ASSIGN_OR_RETURN(auto a,
                           CallApi(o->endpoint, "POST", AdvisoryPath(o->id) + "/publish", body));
-      return PrintJsonOr(*o, a, [&] { PrintOperatorAdvisory(a); });
+      return PrintJsonOr(o->json_output, a, [&] { PrintOperatorAdvisory(a); });
     };
   });
   auto* revise = advisory->add_subcommand("revise", "Start a new draft revision");
@@ -276,7 +266,7 @@ void AddChanges(CLI::App* advisory, std::shared_ptr<AdvisoryOptions> o, Command&
     command = [o]() -> Status {
       FW_ASSIGN_OR_RETURN(auto a, CallApi(o->endpoint, "POST", AdvisoryPath(o->id) + "/revise",
                                           json{{"summary", o->summary}}));
-      return PrintJsonOr(*o, a, [&] {
+      return PrintJsonOr(o->json_output, a, [&] {
         std::cout << fmt::format("{} revision {} is a draft\n", Str(a["id"]),
                                  Str(a["latest_revision"]));
       });
@@ -362,7 +352,7 @@ void AddArtifactCommands(CLI::App& app, std::shared_ptr<AdvisoryOptions> o, Comm
       if (o->draft) body["draft"] = true;
       FW_ASSIGN_OR_RETURN(
           auto a, CallApi(o->endpoint, "POST", AdvisoryPath(o->advisory) + "/artifacts", body));
-      return PrintJsonOr(*o, a, [&] { std::cout << Str(a["id"]) << "\n"; });
+      return PrintJsonOr(o->json_output, a, [&] { std::cout << Str(a["id"]) << "\n"; });
     };
   });
   auto* list = artifact->add_subcommand("list", "List an advisory's artifacts (operators)");
@@ -373,7 +363,7 @@ void AddArtifactCommands(CLI::App& app, std::shared_ptr<AdvisoryOptions> o, Comm
     command = [o]() -> Status {
       FW_ASSIGN_OR_RETURN(auto answer,
                           CallApi(o->endpoint, "GET", AdvisoryPath(o->advisory) + "/artifacts"));
-      return PrintJsonOr(*o, answer["artifacts"], [&] {
+      return PrintJsonOr(o->json_output, answer["artifacts"], [&] {
         std::vector<std::vector<std::string>> rows;
         for (const auto& a : answer["artifacts"]) {
           rows.push_back({Str(a["id"]), Str(a["revision"]), Str(a["kind"]), Str(a["sensitivity"]),
@@ -406,6 +396,30 @@ void AddArtifactCommands(CLI::App& app, std::shared_ptr<AdvisoryOptions> o, Comm
   });
 }
 
+void AddPackageCommand(CLI::App* advisory, std::shared_ptr<AdvisoryOptions> o, Command& command) {
+  auto* package = advisory->add_subcommand(
+      "package", "Partner: download your signed (or sealed) package of an advisory");
+  package->add_option("id", o->id, "Advisory id")->required();
+  package->add_option("--out", o->out_file, "Write to this file instead of stdout");
+  AddEndpointOptions(package, o->endpoint);
+  package->callback([o, &command] {
+    command = [o]() -> Status {
+      FW_ASSIGN_OR_RETURN(auto answer,
+                          CallApiRaw(o->endpoint, "GET", AdvisoryPath(o->id) + "/package"));
+      if (o->out_file.empty()) {
+        std::cout << answer.body << std::flush;
+        return Ok();
+      }
+      std::ofstream out(o->out_file, std::ios::binary | std::ios::trunc);
+      out << answer.body;
+      if (!out) return Fail(ErrorCode::kUnavailable, "cannot write " + o->out_file);
+      std::cerr << fmt::format("{} bytes written to {} (check it with `forewarn verify`)\n",
+                               answer.body.size(), o->out_file);
+      return Ok();
+    };
+  });
+}
+
 void AddFeedCommand(CLI::App& app, std::shared_ptr<AdvisoryOptions> o, Command& command) {
   auto* feed = app.add_subcommand("feed", "Partner: what became available since a cursor");
   feed->add_option("--cursor", o->cursor, "Continue after this cursor (from the last page)");
@@ -417,7 +431,7 @@ void AddFeedCommand(CLI::App& app, std::shared_ptr<AdvisoryOptions> o, Command& 
       std::string path = fmt::format("/api/v1/feed?limit={}", o->limit);
       if (!o->cursor.empty()) path += "&cursor=" + UrlEncode(o->cursor);
       FW_ASSIGN_OR_RETURN(auto page, CallApi(o->endpoint, "GET", path));
-      return PrintJsonOr(*o, page, [&] {
+      return PrintJsonOr(o->json_output, page, [&] {
         std::vector<std::vector<std::string>> rows;
         for (const auto& item : page["items"]) {
           rows.push_back({Str(item["at"]), Str(item["event"]), Str(item["advisory"]),
@@ -441,6 +455,7 @@ void AddAdvisoryCommands(CLI::App& app, Command& command) {
   AddCreate(advisory, o, command);
   AddListShow(advisory, o, command);
   AddChanges(advisory, o, command);
+  AddPackageCommand(advisory, o, command);
   AddArtifactCommands(app, o, command);
   AddFeedCommand(app, o, command);
 }

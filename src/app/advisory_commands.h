@@ -1,6 +1,6 @@
 // File: app/advisory_commands.h
 //
-// The CLI for advisories, artifacts and the partner feed (`forewarn advisory ...`,
+// The CLI for advisories, artifacts, the partner feed and packages (`forewarn advisory ...`,
 // `forewarn artifact ...`, `forewarn feed`). Each talks to a running server's API.
 #pragma once
 

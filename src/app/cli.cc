@@ -44,6 +44,15 @@ void PrintTable(const std::vector<std::string>& headers,
   for (const auto& row : rows) print_row(row);
 }
 
+Status PrintJsonOr(bool json_output, const json& value, const std::function<void()>& human) {
+  if (json_output) {
+    std::cout << value.dump(2) << "\n";
+  } else {
+    human();
+  }
+  return Ok();
+}
+
 std::string Str(const json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_null()) return "-";

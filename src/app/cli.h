@@ -28,6 +28,10 @@ void PrintTable(const std::vector<std::string>& headers,
 // A JSON value as short text: strings bare, null "-", arrays comma-joined.
 std::string Str(const nlohmann::json& value);
 
+// Prints `value` as indented JSON when `json_output` (--json), else calls `human`; Ok.
+Status PrintJsonOr(bool json_output, const nlohmann::json& value,
+                   const std::function<void()>& human);
+
 // The whole content of a file named on the command line; kInvalidArgument if unreadable.
 [[nodiscard]] Result<std::string> ReadFile(const std::string& path);
 

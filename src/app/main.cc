@@ -19,12 +19,14 @@
 #include "app/advisory_commands.h"
 #include "app/cli.h"
 #include "app/client.h"
+#include "app/delivery_commands.h"
 #include "app/demo.h"
 #include "app/policy_commands.h"
 #include "app/program.h"
 #include "core/time.h"
 #include "crypto/crypto.h"
 #include "delivery/package.h"
+#include "delivery/receipt.h"
 #include "ledger/ledger.h"
 #include "standards/cvss.h"
 
@@ -73,7 +75,7 @@ struct Options {
   // audit
   std::string out_file, in_file, program_key, leaf_hash;
   // verify
-  std::string secret_key_file;
+  std::string secret_key_file, package_file;
   std::optional<uint64_t> index, tree_size, first, second;
   std::string vector;
 };
@@ -125,15 +127,6 @@ Result<json> PartnerBody(const Options& o, bool creating) {
   return body;
 }
 
-Status PrintJsonOr(const Options& o, const json& value, const std::function<void()>& human) {
-  if (o.json_output) {
-    std::cout << value.dump(2) << "\n";
-  } else {
-    human();
-  }
-  return Ok();
-}
-
 Status RunServe(const Options& o, const Clock& clock, crypto::Random& random) {
   FW_ASSIGN_OR_RETURN(auto config, LoadServeConfig(o.data_dir));
   if (!o.listen.empty()) config.listen = o.listen;
@@ -143,9 +136,9 @@ Status RunServe(const Options& o, const Clock& clock, crypto::Random& random) {
     return Fail(ErrorCode::kInvalidArgument, "give both --tls-cert and --tls-key, or neither");
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
-  FW_ASSIGN_OR_RETURN(
-      auto program,
-      Program::Open(o.data_dir, random, clock, static_cast<uint64_t>(config.max_artifact_bytes)));
+  FW_ASSIGN_OR_RETURN(auto program, Program::Open(o.data_dir, random, clock,
+                                                  static_cast<uint64_t>(config.max_artifact_bytes),
+                                                  OutboxConfigFrom(config)));
   http::ServerOptions options;
   FW_TRY(ApplyListen(config.listen, options));
   options.threads = config.threads;
@@ -164,6 +157,8 @@ Status RunServe(const Options& o, const Clock& clock, crypto::Random& random) {
                          [p] { p->RunScheduler(); });
   PeriodicTask monitor(std::chrono::seconds{config.monitor_interval_seconds},
                        [p] { p->RunMonitor(); });
+  PeriodicTask outbox(std::chrono::seconds{config.outbox_interval_seconds},
+                      [p] { p->RunOutbox(); });
   const std::string scheme = config.tls_cert ? "https" : "http";
   spdlog::info("server.started url={}://{}:{} data={}", scheme, options.address, server->port(),
                o.data_dir);
@@ -217,15 +212,48 @@ Result<crypto::BoxKeyPair> PartnerKeys(const std::string& path) {
   return keys;
 }
 
-// `forewarn verify`: checks a signed or sealed package offline and prints its payload. Bad
-// arguments or unreadable files are usage errors (2); a package that does not verify is 1.
+// `forewarn verify RECEIPT`: checks a delivery receipt offline (its ledger entry, the inclusion
+// proof and the tree head's signature), and with --package that the package is the one the
+// receipt names. Prints what it proved.
+Status RunVerifyReceipt(const Options& o, const json& receipt, const std::string& program_key) {
+  std::optional<std::string> package;
+  if (!o.package_file.empty()) {
+    FW_ASSIGN_OR_RETURN(package, ReadFile(o.package_file));
+  }
+  auto checked = delivery::VerifyReceipt(
+      receipt, program_key, package ? std::optional<std::string_view>(*package) : std::nullopt);
+  if (!checked) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                "receipt does not verify: " + checked.error().message);
+  }
+  std::cout << json{{"receipt", "valid"},
+                    {"delivery", checked->delivery},
+                    {"ledger_index", checked->ledger_index},
+                    {"tree_size", checked->tree_size},
+                    {"tree_head_timestamp", checked->tree_head_timestamp},
+                    {"package_checked", package.has_value()}}
+                   .dump(2)
+            << "\n";
+  return Ok();
+}
+
+// `forewarn verify`: checks a signed or sealed package, or a delivery receipt, offline and
+// prints what it proved. Bad arguments or unreadable files are usage errors (2); a package or
+// receipt that does not verify is 1.
 Status RunVerify(const Options& o) {
   FW_ASSIGN_OR_RETURN(auto program_key, ProgramPublicKey(o.program_key));
+  FW_ASSIGN_OR_RETURN(auto package, ReadFile(o.in_file));
+  if (const auto parsed = json::parse(package, nullptr, false);
+      parsed.is_object() && parsed.value("format", "") == delivery::kReceiptFormat) {
+    return RunVerifyReceipt(o, parsed, program_key);
+  }
+  if (!o.package_file.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "--package goes with a receipt, not a package");
+  }
   std::optional<crypto::BoxKeyPair> recipient;
   if (!o.secret_key_file.empty()) {
     FW_ASSIGN_OR_RETURN(recipient, PartnerKeys(o.secret_key_file));
   }
-  FW_ASSIGN_OR_RETURN(auto package, ReadFile(o.in_file));
   auto verified = delivery::VerifyPackage(package, program_key, recipient ? &*recipient : nullptr);
   if (!verified) {
     return Fail(ErrorCode::kFailedPrecondition,
@@ -399,7 +427,7 @@ int Main(int argc, char** argv) {
     command = [&]() -> Status {
       FW_ASSIGN_OR_RETURN(auto body, PartnerBody(o, true));
       FW_ASSIGN_OR_RETURN(auto p, CallApi(o.endpoint, "POST", "/api/v1/partners", body));
-      return PrintJsonOr(o, p, [&] { std::cout << Str(p["id"]) << "\n"; });
+      return PrintJsonOr(o.json_output, p, [&] { std::cout << Str(p["id"]) << "\n"; });
     };
   });
   auto* partner_update = partner->add_subcommand("update", "Change a partner's fields");
@@ -412,7 +440,7 @@ int Main(int argc, char** argv) {
       FW_ASSIGN_OR_RETURN(auto body, PartnerBody(o, false));
       FW_ASSIGN_OR_RETURN(
           auto p, CallApi(o.endpoint, "PATCH", "/api/v1/partners/" + UrlEncode(o.id), body));
-      return PrintJsonOr(o, p, [&] { PrintPartner(p); });
+      return PrintJsonOr(o.json_output, p, [&] { PrintPartner(p); });
     };
   });
   auto* partner_list = partner->add_subcommand("list", "List partners");
@@ -433,7 +461,7 @@ int Main(int argc, char** argv) {
       add("label", o.filter_label);
       add("country", o.filter_country);
       FW_ASSIGN_OR_RETURN(auto list, CallApi(o.endpoint, "GET", "/api/v1/partners" + query));
-      return PrintJsonOr(o, list["partners"], [&] {
+      return PrintJsonOr(o.json_output, list["partners"], [&] {
         std::vector<std::vector<std::string>> rows;
         for (const auto& p : list["partners"]) {
           rows.push_back({Str(p["id"]), Str(p["name"]), Str(p["country"]), Str(p["tier"]),
@@ -451,7 +479,7 @@ int Main(int argc, char** argv) {
     command = [&]() -> Status {
       FW_ASSIGN_OR_RETURN(auto p,
                           CallApi(o.endpoint, "GET", "/api/v1/partners/" + UrlEncode(o.id)));
-      return PrintJsonOr(o, p, [&] { PrintPartner(p); });
+      return PrintJsonOr(o.json_output, p, [&] { PrintPartner(p); });
     };
   });
   auto* partner_history = partner->add_subcommand("history", "Lifecycle changes of a partner");
@@ -462,7 +490,7 @@ int Main(int argc, char** argv) {
     command = [&]() -> Status {
       FW_ASSIGN_OR_RETURN(
           auto h, CallApi(o.endpoint, "GET", "/api/v1/partners/" + UrlEncode(o.id) + "/history"));
-      return PrintJsonOr(o, h["history"], [&] {
+      return PrintJsonOr(o.json_output, h["history"], [&] {
         std::vector<std::vector<std::string>> rows;
         for (const auto& c : h["history"]) {
           rows.push_back({Str(c["at"]), Str(c["from"]) + " -> " + Str(c["to"]), Str(c["actor"]),
@@ -484,7 +512,7 @@ int Main(int argc, char** argv) {
         FW_ASSIGN_OR_RETURN(
             auto p, CallApi(o.endpoint, "POST", "/api/v1/partners/" + UrlEncode(o.id) + "/" + verb,
                             json{{"reason", o.reason}}));
-        return PrintJsonOr(o, p, [&] {
+        return PrintJsonOr(o.json_output, p, [&] {
           std::cout << fmt::format("{} is now {}\n", Str(p["id"]), Str(p["status"]));
         });
       };
@@ -511,7 +539,7 @@ int Main(int argc, char** argv) {
       if (!o.name.empty()) body["name"] = o.name;
       if (!o.expires.empty()) body["expires_in"] = o.expires;
       FW_ASSIGN_OR_RETURN(auto t, CallApi(o.endpoint, "POST", "/api/v1/tokens", body));
-      return PrintJsonOr(o, t, [&] { std::cout << Str(t["token"]) << "\n"; });
+      return PrintJsonOr(o.json_output, t, [&] { std::cout << Str(t["token"]) << "\n"; });
     };
   });
   auto* token_list = token->add_subcommand("list", "List tokens (no secrets)");
@@ -523,7 +551,7 @@ int Main(int argc, char** argv) {
       std::string path = "/api/v1/tokens";
       if (!o.partner.empty()) path += "?partner=" + UrlEncode(o.partner);
       FW_ASSIGN_OR_RETURN(auto list, CallApi(o.endpoint, "GET", path));
-      return PrintJsonOr(o, list["tokens"], [&] {
+      return PrintJsonOr(o.json_output, list["tokens"], [&] {
         std::vector<std::vector<std::string>> rows;
         for (const auto& t : list["tokens"]) {
           rows.push_back({Str(t["id"]), Str(t["role"]), Str(t["partner"]), Str(t["name"]),
@@ -552,7 +580,7 @@ int Main(int argc, char** argv) {
   tier_list->callback([&] {
     command = [&]() -> Status {
       FW_ASSIGN_OR_RETURN(auto list, CallApi(o.endpoint, "GET", "/api/v1/tiers"));
-      return PrintJsonOr(o, list["tiers"], [&] {
+      return PrintJsonOr(o.json_output, list["tiers"], [&] {
         std::vector<std::vector<std::string>> rows;
         for (const auto& t : list["tiers"]) {
           const int64_t hours = t["lead_time_seconds"].get<int64_t>() / 3600;
@@ -582,6 +610,7 @@ int Main(int argc, char** argv) {
 
   AddAdvisoryCommands(app, command);
   AddPolicyCommands(app, command);
+  AddDeliveryCommands(app, command);
 
   auto* audit = app.add_subcommand("audit", "The tamper-evident audit ledger");
   audit->require_subcommand(1);
@@ -611,14 +640,18 @@ int Main(int argc, char** argv) {
   audit_verify->add_flag("--json", o.json_output, "Print JSON");
   audit_verify->callback([&] { command = [&] { return RunAuditVerify(o); }; });
   auto* verify = app.add_subcommand(
-      "verify", "Verify a signed or sealed delivery package offline and print its payload");
-  verify->add_option("package", o.in_file, "Package file")->required();
+      "verify",
+      "Verify a signed or sealed delivery package (prints its payload) or a delivery receipt "
+      "offline");
+  verify->add_option("file", o.in_file, "Package or receipt file")->required();
   verify
       ->add_option("--program-key", o.program_key,
                    "The program's Ed25519 public key: its signing.pub file or base64 text")
       ->required();
   verify->add_option("--secret-key", o.secret_key_file,
                      "File with your X25519 secret key (base64), for sealed packages");
+  verify->add_option("--package", o.package_file,
+                     "With a receipt: the package file it should name (checks its SHA-256)");
   verify->callback([&] { command = [&] { return RunVerify(o); }; });
   auto* audit_head = audit->add_subcommand("head", "Sign and show the current tree head");
   audit_head->add_flag("--json", o.json_output, "Print JSON");
@@ -626,7 +659,7 @@ int Main(int argc, char** argv) {
   audit_head->callback([&] {
     command = [&]() -> Status {
       FW_ASSIGN_OR_RETURN(auto head, CallApi(o.endpoint, "GET", "/api/v1/ledger/head"));
-      return PrintJsonOr(o, head, [&] {
+      return PrintJsonOr(o.json_output, head, [&] {
         std::cout << fmt::format("tree size {}\nroot      {}\nsigned at {}\nsignature {}\n",
                                  head["tree_size"].get<uint64_t>(), Str(head["root_hash"]),
                                  Str(head["timestamp"]), Str(head["signature"]));

@@ -56,6 +56,16 @@ Status ApplySetting(const std::string& source, const std::string& key, const nlo
     FW_TRY(SetInt(source, key, value, 1, 3600, config.scheduler_interval_seconds));
   } else if (key == "monitor_interval_seconds") {
     FW_TRY(SetInt(source, key, value, 1, 3600, config.monitor_interval_seconds));
+  } else if (key == "outbox_interval_seconds") {
+    FW_TRY(SetInt(source, key, value, 1, 3600, config.outbox_interval_seconds));
+  } else if (key == "webhook_timeout_seconds") {
+    FW_TRY(SetInt(source, key, value, 1, 300, config.webhook_timeout_seconds));
+  } else if (key == "webhook_initial_retry_seconds") {
+    FW_TRY(SetInt(source, key, value, 1, 3600, config.webhook_initial_retry_seconds));
+  } else if (key == "webhook_retry_horizon_seconds") {
+    FW_TRY(SetInt(source, key, value, 60, 30 * 86400, config.webhook_retry_horizon_seconds));
+  } else if (key == "webhook_parallelism") {
+    FW_TRY(SetInt(source, key, value, 1, 64, config.webhook_parallelism));
   } else if (key == "max_artifact_bytes") {
     FW_TRY(SetInt(source, key, value, 1, 1 << 30, config.max_artifact_bytes));
   } else if (key == "log_level") {
@@ -103,6 +113,11 @@ Result<ServeConfig> LoadServeConfig(const std::filesystem::path& data_dir) {
       {"FOREWARN_MAX_ARTIFACT_BYTES", "max_artifact_bytes"},
       {"FOREWARN_SCHEDULER_INTERVAL_SECONDS", "scheduler_interval_seconds"},
       {"FOREWARN_MONITOR_INTERVAL_SECONDS", "monitor_interval_seconds"},
+      {"FOREWARN_OUTBOX_INTERVAL_SECONDS", "outbox_interval_seconds"},
+      {"FOREWARN_WEBHOOK_TIMEOUT_SECONDS", "webhook_timeout_seconds"},
+      {"FOREWARN_WEBHOOK_INITIAL_RETRY_SECONDS", "webhook_initial_retry_seconds"},
+      {"FOREWARN_WEBHOOK_RETRY_HORIZON_SECONDS", "webhook_retry_horizon_seconds"},
+      {"FOREWARN_WEBHOOK_PARALLELISM", "webhook_parallelism"},
       {"FOREWARN_TREE_HEAD_INTERVAL_SECONDS", "tree_head_interval_seconds"}};
   for (const auto& [variable, key] : env_keys) {
     const char* raw = std::getenv(variable);  // read once at start-up, before threads exist
@@ -115,7 +130,12 @@ Result<ServeConfig> LoadServeConfig(const std::filesystem::path& data_dir) {
                                                        "max_artifact_bytes",
                                                        "tree_head_interval_seconds",
                                                        "scheduler_interval_seconds",
-                                                       "monitor_interval_seconds"};
+                                                       "monitor_interval_seconds",
+                                                       "outbox_interval_seconds",
+                                                       "webhook_timeout_seconds",
+                                                       "webhook_initial_retry_seconds",
+                                                       "webhook_retry_horizon_seconds",
+                                                       "webhook_parallelism"};
     int number = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
     if (kIntegerKeys.count(key) > 0 && ec == std::errc{} && ptr == text.data() + text.size()) {
@@ -124,6 +144,29 @@ Result<ServeConfig> LoadServeConfig(const std::filesystem::path& data_dir) {
     FW_TRY(ApplySetting(variable, key, value, config));
   }
   return config;
+}
+
+delivery::OutboxConfig OutboxConfigFrom(const ServeConfig& config) {
+  delivery::OutboxConfig out;
+  out.timeout = std::chrono::seconds{config.webhook_timeout_seconds};
+  out.retry.initial = std::chrono::seconds{config.webhook_initial_retry_seconds};
+  out.retry.horizon = std::chrono::seconds{config.webhook_retry_horizon_seconds};
+  out.parallelism = config.webhook_parallelism;
+  // A claim outlives the longest request by a margin, so a live worker never loses its row.
+  out.lease = std::max(std::chrono::seconds{120}, 4 * out.timeout);
+  return out;
+}
+
+// Webhook requests go out through the HTTP client: no redirects, one deadline for connecting
+// and the exchange, certificates checked.
+Result<delivery::WebhookResponse> SendWebhook(const delivery::WebhookRequest& request) {
+  http::ClientRequest out{.method = "POST",
+                          .url = request.url,
+                          .headers = request.headers,
+                          .body = request.body,
+                          .timeout = request.timeout};
+  FW_ASSIGN_OR_RETURN(auto response, http::Fetch(out));
+  return delivery::WebhookResponse{.status = response.status, .body = std::move(response.body)};
 }
 
 Status ApplyListen(const std::string& listen, http::ServerOptions& options) {
@@ -250,7 +293,8 @@ Result<std::string> Program::Init(const std::filesystem::path& data_dir,
 
 Result<std::unique_ptr<Program>> Program::Open(const std::filesystem::path& data_dir,
                                                crypto::Random& random, const Clock& clock,
-                                               uint64_t max_artifact_bytes) {
+                                               uint64_t max_artifact_bytes,
+                                               delivery::OutboxConfig outbox_config) {
   if (!std::filesystem::exists(data_dir / kDatabaseFile)) {
     return Fail(ErrorCode::kNotFound,
                 fmt::format("{} holds no program; run 'forewarn init --data {}' first",
@@ -285,7 +329,27 @@ Result<std::unique_ptr<Program>> Program::Open(const std::filesystem::path& data
                                                                  *program->ledger_, clock, random);
   program->pull_ = std::make_unique<delivery::PullService>(
       *program->store_, *program->ledger_, *program->recorder_, clock, random, *program->policies_,
-      crypto::DeriveKey(program->keys_.program_secret, "feedcurs", 1), program->monitor_.get());
+      crypto::DeriveKey(program->keys_.program_secret, "feedcurs", 1), program->monitor_.get(),
+      &program->keys_.signing);
+  program->outbox_batch_ = std::max<size_t>(outbox_config.batch, 1);
+  program->outbox_ = std::make_unique<delivery::Outbox>(*program->store_, *program->ledger_, clock,
+                                                        random, program->keys_, *program->pull_,
+                                                        SendWebhook, std::move(outbox_config));
+  // Deliveries are enqueued in the transactions that make them due.
+  delivery::Outbox* outbox = program->outbox_.get();
+  program->scheduler_->OnWaveOpened([outbox](store::Transaction& tx, const Release& wave) {
+    return outbox->EnqueueWave(tx, wave);
+  });
+  program->policies_->OnApplied(
+      [outbox](store::Transaction& tx, const policy::Policy& before, const policy::Policy& after,
+               int version) { return outbox->EnqueuePolicyGrants(tx, before, after, version); });
+  program->pull_->OnTermsAccepted([outbox](store::Transaction& tx, const Partner& partner,
+                                           const std::string& advisory_id, int revision) {
+    return outbox->EnqueueTermsAccepted(tx, partner, advisory_id, revision);
+  });
+  // With the embedded store this process alone owns the outbox: a claim left by a previous
+  // run (killed while sending) goes back to the queue and is sent again, same idempotency key.
+  FW_TRY(program->outbox_->ReleaseOrphanedClaims());
   program->api_ = std::make_unique<http::Api>(
       http::ApiContext{.store = *program->store_,
                        .registry = *program->registry_,
@@ -296,7 +360,8 @@ Result<std::unique_ptr<Program>> Program::Open(const std::filesystem::path& data
                        .pull = program->pull_.get(),
                        .policies = program->policies_.get(),
                        .insight = program->insight_.get(),
-                       .monitor = program->monitor_.get()});
+                       .monitor = program->monitor_.get(),
+                       .outbox = program->outbox_.get()});
   FW_TRY(program->advisories_->ReconcileTiers("system"));
   program->RunScheduler();
   return program;
@@ -308,6 +373,27 @@ void Program::RunScheduler() {
     spdlog::warn("scheduler.failed error=\"{}\"", recorded.error().message);
   } else if (*recorded > 0) {
     spdlog::info("scheduler.recorded releases={}", *recorded);
+  }
+}
+
+void Program::RunOutbox() {
+  for (;;) {
+    auto stats = outbox_->RunOnce();
+    if (!stats) {
+      spdlog::warn("outbox.failed error=\"{}\"", stats.error().message);
+      return;
+    }
+    if (stats->claimed > 0) {
+      spdlog::info("outbox.run claimed={} delivered={} retried={} failed={} cancelled={}",
+                   stats->claimed, stats->delivered, stats->retried, stats->failed,
+                   stats->cancelled);
+    }
+    if (stats->errors > 0) {
+      spdlog::warn("outbox.errors count={} last=\"{}\"", stats->errors, stats->last_error);
+      return;
+    }
+    // A full batch means more may be due right now.
+    if (stats->claimed < outbox_batch_) return;
   }
 }
 

@@ -19,6 +19,7 @@
 #include "core/result.h"
 #include "crypto/crypto.h"
 #include "delivery/impact.h"
+#include "delivery/outbox.h"
 #include "delivery/pull.h"
 #include "http/api.h"
 #include "http/transport.h"
@@ -47,7 +48,23 @@ struct ServeConfig {
   int scheduler_interval_seconds = 1;   // how often due releases are recorded
   // How often fetch counts are written and the unusual-activity rules evaluated.
   int monitor_interval_seconds = 1;
+  // Push delivery: how often the outbox worker looks for due deliveries, the per-request
+  // webhook timeout, the first retry delay (doubling up to an hour) and the horizon after
+  // which a delivery fails and an operator alert is raised, and requests in flight at once.
+  int outbox_interval_seconds = 1;
+  int webhook_timeout_seconds = 10;
+  int webhook_initial_retry_seconds = 30;
+  int webhook_retry_horizon_seconds = 86400;
+  int webhook_parallelism = 4;
 };
+
+// The outbox settings `config` asks for.
+delivery::OutboxConfig OutboxConfigFrom(const ServeConfig& config);
+
+// The production webhook sender: http::Fetch, POST, no redirects followed, the request's
+// timeout for connecting and the whole exchange, certificates checked for https.
+[[nodiscard]] Result<delivery::WebhookResponse> SendWebhook(
+    const delivery::WebhookRequest& request);
 
 // kInvalidArgument naming the file/variable and key for bad values.
 [[nodiscard]] Result<ServeConfig> LoadServeConfig(const std::filesystem::path& data_dir);
@@ -91,12 +108,16 @@ class Program {
   // ran and adds waves for tiers created since.
   [[nodiscard]] static Result<std::unique_ptr<Program>> Open(
       const std::filesystem::path& data_dir, crypto::Random& random, const Clock& clock,
-      uint64_t max_artifact_bytes = kDefaultMaxArtifactBytes);
+      uint64_t max_artifact_bytes = kDefaultMaxArtifactBytes,
+      delivery::OutboxConfig outbox_config = {});
 
   // Records releases that have come due (the scheduler's tick); logs failures.
   void RunScheduler();
   // Writes fetch counts and raises alerts (the monitor's tick); logs alerts and failures.
   void RunMonitor();
+  // Sends due push deliveries until none is left due (the outbox worker's tick); logs
+  // outcomes and failures.
+  void RunOutbox();
 
   store::Store& store() { return *store_; }
   registry::Registry& registry() { return *registry_; }
@@ -107,6 +128,7 @@ class Program {
   policy::PolicyService& policies() { return *policies_; }
   delivery::PolicyInsight& insight() { return *insight_; }
   monitor::ActivityMonitor& monitor() { return *monitor_; }
+  delivery::Outbox& outbox() { return *outbox_; }
   const advisory::Scheduler& scheduler() const { return *scheduler_; }
   const ledger::Recorder& recorder() const { return *recorder_; }
   const crypto::ProgramKeys& keys() const { return keys_; }
@@ -124,6 +146,8 @@ class Program {
   std::unique_ptr<delivery::PolicyInsight> insight_;
   std::unique_ptr<monitor::ActivityMonitor> monitor_;
   std::unique_ptr<delivery::PullService> pull_;
+  std::unique_ptr<delivery::Outbox> outbox_;
+  size_t outbox_batch_ = 1;
   std::unique_ptr<http::Api> api_;
 };
 

@@ -12,17 +12,21 @@ std::string_view ToString(AlertKind kind) {
       return "off-hours";
     case AlertKind::kBreadth:
       return "breadth";
+    case AlertKind::kDeliveryFailed:
+      return "delivery-failed";
   }
   return "unknown";
 }
 
 Result<AlertKind> ParseAlertKind(std::string_view text) {
-  for (AlertKind kind : {AlertKind::kVolume, AlertKind::kOffHours, AlertKind::kBreadth}) {
+  for (AlertKind kind : {AlertKind::kVolume, AlertKind::kOffHours, AlertKind::kBreadth,
+                         AlertKind::kDeliveryFailed}) {
     if (text == ToString(kind)) return kind;
   }
-  return Fail(ErrorCode::kInvalidArgument,
-              fmt::format("unknown alert kind '{}': expected volume, off-hours or breadth",
-                          text.substr(0, 32)));
+  return Fail(
+      ErrorCode::kInvalidArgument,
+      fmt::format("unknown alert kind '{}': expected volume, off-hours, breadth or delivery-failed",
+                  text.substr(0, 32)));
 }
 
 std::string_view ToString(AlertState state) {

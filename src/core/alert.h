@@ -16,9 +16,10 @@
 namespace forewarn {
 
 enum class AlertKind {
-  kVolume,    // far more fetches in an hour than the partner's usual peak
-  kOffHours,  // fetches in an hour of the day the partner has not fetched at before
-  kBreadth,   // many different advisories' artifacts in one hour
+  kVolume,          // far more fetches in an hour than the partner's usual peak
+  kOffHours,        // fetches in an hour of the day the partner has not fetched at before
+  kBreadth,         // many different advisories' artifacts in one hour
+  kDeliveryFailed,  // a push delivery was given up after its retry horizon
 };
 std::string_view ToString(AlertKind kind);
 [[nodiscard]] Result<AlertKind> ParseAlertKind(std::string_view text);

@@ -78,6 +78,10 @@ std::string_view ToString(Action action) {
       return "alert.read";
     case Action::kAlertWrite:
       return "alert.write";
+    case Action::kDeliveryRead:
+      return "delivery.read";
+    case Action::kDeliveryWrite:
+      return "delivery.write";
   }
   return "unknown";
 }
@@ -89,18 +93,20 @@ bool Allowed(Role role, Action action) {
     case Role::kAnalyst:
       return action == Action::kPartnerRead || action == Action::kTierRead ||
              action == Action::kAdvisoryRead || action == Action::kAdvisoryWrite ||
-             action == Action::kArtifactContentRead || action == Action::kPolicyRead;
+             action == Action::kArtifactContentRead || action == Action::kPolicyRead ||
+             action == Action::kDeliveryRead;
     case Role::kInvestigator:
       return action == Action::kPartnerRead || action == Action::kPartnerHistory ||
              action == Action::kTierRead || action == Action::kLedgerRead ||
              action == Action::kAdvisoryRead || action == Action::kArtifactContentRead ||
              action == Action::kPolicyRead || action == Action::kAlertRead ||
-             action == Action::kAlertWrite;
+             action == Action::kAlertWrite || action == Action::kDeliveryRead;
     case Role::kAuditor:
       return action == Action::kPartnerRead || action == Action::kPartnerHistory ||
              action == Action::kTierRead || action == Action::kLedgerRead ||
              action == Action::kTokenList || action == Action::kAdvisoryRead ||
-             action == Action::kPolicyRead || action == Action::kAlertRead;
+             action == Action::kPolicyRead || action == Action::kAlertRead ||
+             action == Action::kDeliveryRead;
     case Role::kPartner:
       return action == Action::kSelfRead || action == Action::kPartnerRead ||
              action == Action::kTierRead || action == Action::kPartnerView;

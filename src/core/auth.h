@@ -76,6 +76,8 @@ enum class Action {
   kPolicyWrite,          // apply a policy version, restrict a cohort
   kAlertRead,            // alerts about unusual partner activity, with their evidence
   kAlertWrite,           // acknowledge an alert
+  kDeliveryRead,         // push deliveries of every partner: state, attempts, errors, receipts
+  kDeliveryWrite,        // retry a delivery; approve, rotate or remove a partner's webhook
 };
 
 std::string_view ToString(Action action);

@@ -174,6 +174,17 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+std::string HmacSha256(std::string_view key, std::string_view message) {
+  crypto_auth_hmacsha256_state state;
+  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> out{};
+  crypto_auth_hmacsha256_init(&state, U8(key), key.size());
+  crypto_auth_hmacsha256_update(&state, U8(message), message.size());
+  crypto_auth_hmacsha256_final(&state, out.data());
+  // The state holds the padded key; do not leave it on the stack.
+  sodium_memzero(&state, sizeof state);
+  return FromU8(out.data(), out.size());
+}
+
 std::string KeyedHash(const SecretBytes& key, std::string_view message) {
   std::array<unsigned char, crypto_generichash_BYTES> out{};
   const size_t key_len = std::min<size_t>(key.size(), crypto_generichash_KEYBYTES_MAX);

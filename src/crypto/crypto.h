@@ -88,6 +88,11 @@ void Wipe(std::string& secret);
 // Equality of two byte strings in time independent of their contents (lengths may leak).
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
+// HMAC-SHA-256 (RFC 2104) of `message` under `key` of any length (longer than 64 bytes is
+// hashed first, as RFC 2104 says): 32 raw bytes. For webhook signatures, which receivers check
+// with the HMAC their platform offers. Compare MACs with ConstantTimeEquals.
+std::string HmacSha256(std::string_view key, std::string_view message);
+
 // BLAKE2b-256 keyed by `key` (16..64 bytes). Used to hash token secrets at rest and to derive
 // per-recipient values from the program secret.
 std::string KeyedHash(const SecretBytes& key, std::string_view message);

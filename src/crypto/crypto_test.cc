@@ -221,6 +221,28 @@ TEST_F(CryptoTest, BoxKeyPairFromSecretDerivesThePublicKey) {
   EXPECT_FALSE(BoxKeyPairFromSecret("short").has_value());
 }
 
+// RFC 4231 §4: HMAC-SHA-256 known answers.
+TEST_F(CryptoTest, HmacSha256MatchesRfc4231) {
+  // Test case 1: a 20-byte key.
+  EXPECT_EQ(Hex(HmacSha256(std::string(20, '\x0b'), "Hi There")),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  // Test case 2: a key shorter than the output.
+  EXPECT_EQ(Hex(HmacSha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // Test case 6: a 131-byte key, longer than the 64-byte block, is hashed first.
+  EXPECT_EQ(Hex(HmacSha256(std::string(131, '\xaa'),
+                           "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+TEST_F(CryptoTest, HmacSha256HandlesEmptyInputsAndDependsOnTheKey) {
+  EXPECT_EQ(Hex(HmacSha256("", "")),
+            "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  EXPECT_EQ(HmacSha256("key", "message").size(), 32U);
+  EXPECT_NE(HmacSha256("key", "message"), HmacSha256("kez", "message"));
+  EXPECT_NE(HmacSha256("key", "message"), HmacSha256("key", "messagf"));
+}
+
 }  // namespace
 }  // namespace forewarn::crypto
 

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "core/time.h"
+#include "delivery/package.h"
 #include "standards/cvss.h"
 
 namespace forewarn::delivery {
@@ -95,7 +96,8 @@ struct PullService::View {
 PullService::PullService(store::Store& store, const ledger::Ledger& ledger,
                          ledger::Recorder& recorder, const Clock& clock, crypto::Random& random,
                          const policy::PolicyService& policies, crypto::SecretBytes cursor_key,
-                         monitor::ActivityMonitor* monitor)
+                         monitor::ActivityMonitor* monitor,
+                         const crypto::SigningKeyPair* package_key)
     : store_(store),
       ledger_(ledger),
       recorder_(recorder),
@@ -103,7 +105,8 @@ PullService::PullService(store::Store& store, const ledger::Ledger& ledger,
       random_(random),
       policies_(policies),
       cursor_key_(std::move(cursor_key)),
-      monitor_(monitor) {}
+      monitor_(monitor),
+      package_key_(package_key) {}
 
 Result<VisibilityGate> PullService::Gate(store::Transaction& tx) const {
   FW_ASSIGN_OR_RETURN(auto active, policies_.Current(tx));
@@ -370,41 +373,42 @@ Result<Delivered> PullService::ListAdvisories(const Principal& caller,
                 std::move(delivered));
 }
 
-Result<Delivered> PullService::GetAdvisory(const Principal& caller,
-                                           const std::string& advisory_id) const {
-  const TimePoint now = clock_.Now();
-  FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
-  FW_ASSIGN_OR_RETURN(auto found, RequireVisible(*tx, caller, advisory_id, now));
-  const Partner& partner = found.partner;
-  const View* view = &found.view;
-  const Revision& revision = *view->revision;
+Result<PullService::AdvisoryBody> PullService::BuildAdvisoryBody(store::Transaction& tx,
+                                                                 const VisibilityGate& gate,
+                                                                 const Partner& partner,
+                                                                 const View& view,
+                                                                 TimePoint now) const {
+  const Revision& revision = *view.revision;
+  const std::string& advisory_id = view.advisory().id;
   const auto& content = revision.content;
   FW_ASSIGN_OR_RETURN(auto accepted,
-                      tx->FindTermsAcceptance(advisory_id, partner.id, revision.terms_sha256));
-  const auto released = WaveTime(view->releases(), revision.number, partner.tier);
-  json body = {{"id", advisory_id},
-               {"revision", revision.number},
-               {"status", PartnerStatus(view->advisory(), now)},
-               {"title", content.title},
-               {"cves", content.cves},
-               {"public_at", FormatTime(view->advisory().public_at)},
-               {"released_at", released ? json(FormatTime(*released)) : json(nullptr)},
-               {"terms",
-                {{"text", content.terms},
-                 {"sha256", revision.terms_sha256},
-                 {"accepted", accepted.has_value()}}}};
-  if (view->advisory().withdrawn_at) {
-    body["withdrawn_at"] = FormatTime(*view->advisory().withdrawn_at);
+                      tx.FindTermsAcceptance(advisory_id, partner.id, revision.terms_sha256));
+  const auto released = WaveTime(view.releases(), revision.number, partner.tier);
+  AdvisoryBody out;
+  out.terms_accepted = accepted.has_value();
+  json& body = out.body;
+  body = {{"id", advisory_id},
+          {"revision", revision.number},
+          {"status", PartnerStatus(view.advisory(), now)},
+          {"title", content.title},
+          {"cves", content.cves},
+          {"public_at", FormatTime(view.advisory().public_at)},
+          {"released_at", released ? json(FormatTime(*released)) : json(nullptr)},
+          {"terms",
+           {{"text", content.terms},
+            {"sha256", revision.terms_sha256},
+            {"accepted", accepted.has_value()}}}};
+  if (view.advisory().withdrawn_at) {
+    body["withdrawn_at"] = FormatTime(*view.advisory().withdrawn_at);
   } else if (accepted) {
     body["summary"] = revision.summary;
     body["description"] = content.description;
     body["products"] = ProductsJson(content.products);
     body["cvss"] = CvssJson(content.cvss_vectors);
-    FW_ASSIGN_OR_RETURN(auto artifacts, tx->ListArtifacts(advisory_id));
+    FW_ASSIGN_OR_RETURN(auto artifacts, tx.ListArtifacts(advisory_id));
     json listed = json::array();
-    const auto facts =
-        found.gate.FactsFor(partner, view->advisory(), revision, view->releases(), now);
-    for (const auto& [primary, delivered] : DeliveredArtifacts(found.gate, facts, artifacts)) {
+    const auto facts = gate.FactsFor(partner, view.advisory(), revision, view.releases(), now);
+    for (const auto& [primary, delivered] : DeliveredArtifacts(gate, facts, artifacts)) {
       listed.push_back({{"id", delivered->id},
                         {"kind", ToString(delivered->kind)},
                         {"title", delivered->title},
@@ -415,28 +419,100 @@ Result<Delivered> PullService::GetAdvisory(const Principal& caller,
                         {"revision", delivered->revision},
                         {"url", fmt::format("/api/v1/advisories/{}/artifacts/{}/content",
                                             advisory_id, delivered->id)}});
+      out.artifacts.push_back(*delivered);
     }
     body["artifacts"] = listed;
     json history = json::array();
-    FW_ASSIGN_OR_RETURN(auto revisions, tx->ListRevisions(advisory_id));
+    FW_ASSIGN_OR_RETURN(auto revisions, tx.ListRevisions(advisory_id));
     for (const auto& r : revisions) {
-      const auto at = WaveTime(view->releases(), r.number, partner.tier);
+      const auto at = WaveTime(view.releases(), r.number, partner.tier);
       if (r.number > revision.number || !at || *at > now) continue;
       // As in the feed: an overtaken revision never reached this tier.
-      if (Overtaken(view->releases(), partner.tier, r.number, *at)) continue;
+      if (Overtaken(view.releases(), partner.tier, r.number, *at)) continue;
       history.push_back(
           {{"revision", r.number}, {"summary", r.summary}, {"released_at", FormatTime(*at)}});
     }
     body["revisions"] = history;
   }
+  return out;
+}
+
+Result<Delivered> PullService::GetAdvisory(const Principal& caller,
+                                           const std::string& advisory_id) const {
+  const TimePoint now = clock_.Now();
+  FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
+  FW_ASSIGN_OR_RETURN(auto found, RequireVisible(*tx, caller, advisory_id, now));
+  FW_ASSIGN_OR_RETURN(auto built,
+                      BuildAdvisoryBody(*tx, found.gate, found.partner, found.view, now));
   Delivered delivered;
-  delivered.body = Dump(body) + "\n";
+  delivered.body = Dump(built.body) + "\n";
   tx.reset();
   FW_ASSIGN_OR_RETURN(auto recorded, Record(caller, "advisory.fetched", advisory_id,
-                                            {{"revision", revision.number},
-                                             {"terms_accepted", accepted.has_value()}},
+                                            {{"revision", found.view.revision->number},
+                                             {"terms_accepted", built.terms_accepted}},
                                             std::move(delivered)));
   Observe(caller, advisory_id, "advisory.fetched", recorded);
+  return recorded;
+}
+
+Result<std::optional<PackageContent>> PullService::PackagePayload(
+    store::Transaction& tx, const Partner& partner, const std::string& advisory_id, TimePoint now,
+    const std::optional<std::string>& delivery_id) const {
+  FW_ASSIGN_OR_RETURN(const int64_t generation, Generation(tx));
+  FW_ASSIGN_OR_RETURN(auto gate, Gate(tx));
+  FW_ASSIGN_OR_RETURN(auto view, Visible(tx, gate, partner, advisory_id, now, generation));
+  if (!view) return std::optional<PackageContent>();
+  FW_ASSIGN_OR_RETURN(auto built, BuildAdvisoryBody(tx, gate, partner, *view, now));
+  json contents = json::array();
+  for (const auto& artifact : built.artifacts) {
+    FW_ASSIGN_OR_RETURN(auto bytes, tx.GetContent(artifact.content_sha256));
+    if (!bytes) {
+      return Fail(ErrorCode::kInternal,
+                  fmt::format("content of artifact {} is missing from the store", artifact.id));
+    }
+    contents.push_back({{"id", artifact.id},
+                        {"filename", artifact.filename},
+                        {"media_type", artifact.media_type},
+                        {"sha256", artifact.content_sha256},
+                        {"content_base64", crypto::Base64(*bytes)}});
+  }
+  PackageContent out;
+  out.revision = view->revision->number;
+  out.payload = {{"format", "forewarn-advisory/1"},
+                 {"partner", partner.id},
+                 {"generated_at", FormatTime(now)},
+                 {"delivery", delivery_id ? json(*delivery_id) : json(nullptr)},
+                 {"advisory", std::move(built.body)},
+                 {"contents", std::move(contents)}};
+  return std::optional<PackageContent>(std::move(out));
+}
+
+Result<Delivered> PullService::Package(const Principal& caller,
+                                       const std::string& advisory_id) const {
+  const TimePoint now = clock_.Now();
+  FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
+  FW_ASSIGN_OR_RETURN(auto partner, LoadPartner(*tx, caller));
+  if (package_key_ == nullptr) {
+    return Fail(ErrorCode::kFailedPrecondition, "this server has no package signing key");
+  }
+  FW_ASSIGN_OR_RETURN(auto content, PackagePayload(*tx, partner, advisory_id, now, std::nullopt));
+  if (!content) return AdvisoryNotFound(advisory_id);
+  tx.reset();
+  Delivered out;
+  out.body = SignPackage(content->payload, *package_key_);
+  bool sealed = false;
+  if (!partner.x25519_public_key.empty()) {
+    FW_ASSIGN_OR_RETURN(auto key, crypto::FromBase64(partner.x25519_public_key));
+    FW_ASSIGN_OR_RETURN(out.body, SealPackage(out.body, key, random_));
+    sealed = true;
+  }
+  out.filename = fmt::format("{}-r{}.fwpkg.json", advisory_id, content->revision);
+  FW_ASSIGN_OR_RETURN(auto recorded, Record(caller, "package.fetched", advisory_id,
+                                            {{"revision", content->revision},
+                                             {"sealed", sealed},
+                                             {"contents", content->payload["contents"].size()}},
+                                            std::move(out)));
+  Observe(caller, advisory_id, "package.fetched", recorded);
   return recorded;
 }
 
@@ -472,6 +548,9 @@ Result<TermsAcceptance> PullService::AcceptTerms(const Principal& caller,
                                           {"revision", revision.number},
                                           {"terms_sha256", terms_sha256}},
                               .payload_sha256 = terms_sha256}));
+  if (terms_hook_) {
+    FW_TRY(terms_hook_(*tx, partner, advisory_id, revision.number));
+  }
   FW_TRY(tx->Commit());
   return acceptance;
 }

@@ -19,6 +19,7 @@
 // Thread safety: all methods may be called concurrently.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -55,6 +56,17 @@ struct Delivered {
 nlohmann::json CvssJson(const std::vector<std::string>& vectors);
 nlohmann::json ProductsJson(const std::vector<Product>& products);
 
+// A partner's package payload before signing: its view of one advisory revision.
+struct PackageContent {
+  nlohmann::json payload;
+  int revision = 0;
+};
+
+// Called inside AcceptTerms' transaction after the acceptance is recorded (the outbox enqueues
+// the full content for partners with a webhook).
+using TermsAcceptedHook = std::function<Status(store::Transaction& tx, const Partner& partner,
+                                               const std::string& advisory_id, int revision)>;
+
 inline constexpr size_t kDefaultFeedLimit = 100;
 inline constexpr size_t kMaxFeedLimit = 1000;
 
@@ -66,7 +78,11 @@ class PullService {
   // delivery for the unusual-activity alerts.
   PullService(store::Store& store, const ledger::Ledger& ledger, ledger::Recorder& recorder,
               const Clock& clock, crypto::Random& random, const policy::PolicyService& policies,
-              crypto::SecretBytes cursor_key, monitor::ActivityMonitor* monitor = nullptr);
+              crypto::SecretBytes cursor_key, monitor::ActivityMonitor* monitor = nullptr,
+              const crypto::SigningKeyPair* package_key = nullptr);
+
+  // Sets the hook AcceptTerms calls; set once, before serving.
+  void OnTermsAccepted(TermsAcceptedHook hook) { terms_hook_ = std::move(hook); }
 
   // What became available to the partner after `cursor` ("" = from the beginning), oldest
   // first: {"items":[{"advisory","revision","event":"released"|"public"|"withdrawn","at",
@@ -102,9 +118,36 @@ class PullService {
                                                 const std::string& advisory_id,
                                                 const std::string& artifact_id) const;
 
+  // The partner's package of an advisory (delivery/package.h): the payload of PackagePayload,
+  // signed by the program and sealed to the partner's X25519 key when it registered one.
+  // Recorded as "package.fetched" with the package's hash. kFailedPrecondition without a
+  // package key.
+  [[nodiscard]] Result<Delivered> Package(const Principal& caller,
+                                          const std::string& advisory_id) const;
+
+  // What `partner` receives of the advisory as of `tx` and `now`, or nullopt when it may not
+  // see it (embargo, status, policy). Records nothing. The payload:
+  // {"format":"forewarn-advisory/1","partner","generated_at","delivery" (or null),
+  //  "advisory": the view GetAdvisory shows,
+  //  "contents":[{"id","filename","media_type","sha256","content_base64"}] (each artifact the
+  //  partner may download; empty until it accepted the terms or once withdrawn)}.
+  [[nodiscard]] Result<std::optional<PackageContent>> PackagePayload(
+      store::Transaction& tx, const Partner& partner, const std::string& advisory_id, TimePoint now,
+      const std::optional<std::string>& delivery_id) const;
+
  private:
   struct View;
   struct CallerView;
+  // GetAdvisory's body for `partner`, and the artifact forms it lists (with the terms accepted).
+  struct AdvisoryBody {
+    nlohmann::json body;
+    bool terms_accepted = false;
+    std::vector<Artifact> artifacts;
+  };
+  [[nodiscard]] Result<AdvisoryBody> BuildAdvisoryBody(store::Transaction& tx,
+                                                       const VisibilityGate& gate,
+                                                       const Partner& partner, const View& view,
+                                                       TimePoint now) const;
   [[nodiscard]] Result<CallerView> RequireVisible(store::Transaction& tx, const Principal& caller,
                                                   const std::string& advisory_id,
                                                   TimePoint now) const;
@@ -149,6 +192,8 @@ class PullService {
   const policy::PolicyService& policies_;
   crypto::SecretBytes cursor_key_;
   monitor::ActivityMonitor* monitor_;
+  const crypto::SigningKeyPair* package_key_;
+  TermsAcceptedHook terms_hook_;
   static constexpr size_t kRevisionCacheSize = 4096;
   static constexpr size_t kScheduleCacheSize = 16384;
   mutable std::mutex cache_mutex_;

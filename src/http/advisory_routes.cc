@@ -1,6 +1,6 @@
 // The advisory endpoints: operators write and schedule advisories and artifacts; partners read
-// their feed and released advisories, accept terms and download artifacts. The same path
-// serves both audiences, by role: a partner token always gets the partner view.
+// their feed and released advisories, accept terms and download artifacts and packages. The
+// same path serves both audiences, by role: a partner token always gets the partner view.
 #include <fmt/format.h>
 
 #include "core/time.h"
@@ -282,6 +282,18 @@ Response Delivery(delivery::Delivered d) {
   return response;
 }
 
+// Offers the body as a download named `filename` (quotes, backslashes and control characters
+// replaced, so the header stays one well-formed line).
+void AddAttachment(Response& response, std::string_view filename) {
+  if (filename.empty()) return;
+  std::string safe(filename);
+  for (char& c : safe) {
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '_';
+  }
+  response.headers.emplace_back("Content-Disposition",
+                                fmt::format("attachment; filename=\"{}\"", safe));
+}
+
 // --- handlers ---
 
 class AdvisoryHandlers {
@@ -425,10 +437,7 @@ class AdvisoryHandlers {
                           pull_.FetchArtifact(call.principal, advisory_id, artifact_id));
       const std::string filename = delivered.filename;
       Response response = Delivery(std::move(delivered));
-      if (!filename.empty()) {
-        response.headers.emplace_back("Content-Disposition",
-                                      fmt::format("attachment; filename=\"{}\"", filename));
-      }
+      AddAttachment(response, filename);
       return response;
     }
     FW_ASSIGN_OR_RETURN(auto found,
@@ -438,6 +447,16 @@ class AdvisoryHandlers {
     d.media_type = found.first.media_type;
     d.content_sha256 = found.first.content_sha256;
     return Delivery(std::move(d));
+  }
+
+  Result<Response> Package(Call& call) {
+    FW_TRY(CheckKnownQuery(call.query, {}));
+    FW_ASSIGN_OR_RETURN(auto delivered, pull_.Package(call.principal, call.path_params["id"]));
+    const std::string filename = delivered.filename;
+    Response response = Delivery(std::move(delivered));
+    response.content_type = "application/json";
+    AddAttachment(response, filename);
+    return response;
   }
 
   Result<Response> Feed(Call& call) {
@@ -501,6 +520,10 @@ std::vector<RouteSpec> AdvisoryRoutes(advisory::AdvisoryService& advisories,
        "Download an artifact. Partners get their delivered form after accepting the terms; "
        "every download is on the ledger",
        "admin, analyst, investigator; partner (own view)"},
+      {"GET", "/api/v1/advisories/{id}/package", Access::kAuthenticated, bind(&H::Package),
+       "The calling partner's package of the advisory: its view and artifacts, signed by the "
+       "program (sealed to its X25519 key if registered); on the ledger as package.fetched",
+       "partner"},
   };
 }
 

@@ -111,7 +111,9 @@ struct Api::Impl {
   explicit Impl(ApiContext c) : ctx(std::move(c)) {
     Add("GET", "/healthz", Access::kPublic, &Impl::Healthz, "Liveness and store check", "anyone");
     Add("GET", "/metrics", Access::kPublic, &Impl::MetricsText,
-        "Prometheus metrics: requests by route and status, latency histogram", "anyone");
+        "Prometheus metrics: requests by route and status, latency histogram, alert and "
+        "delivery gauges",
+        "anyone");
     Add("GET", "/api/v1/openapi.json", Access::kPublic, &Impl::OpenApi, "This document", "anyone");
     Add("GET", "/api/v1/whoami", Access::kAuthenticated, &Impl::WhoAmI, "The authenticated caller",
         "any token");
@@ -164,6 +166,9 @@ struct Api::Impl {
     }
     if (ctx.monitor != nullptr) {
       for (auto& spec : AlertRoutes(*ctx.monitor)) Add(std::move(spec));
+    }
+    if (ctx.outbox != nullptr) {
+      for (auto& spec : DeliveryRoutes(*ctx.outbox)) Add(std::move(spec));
     }
   }
 
@@ -278,6 +283,7 @@ struct Api::Impl {
     Response response;
     response.content_type = "text/plain; version=0.0.4";
     response.body = metrics.Render() + AlertMetrics();
+    if (ctx.outbox != nullptr) response.body += DeliveryMetrics(*ctx.outbox);
     return response;
   }
 

@@ -24,6 +24,10 @@
 #include "registry/registry.h"
 #include "store/store.h"
 
+namespace forewarn::delivery {
+class Outbox;
+}  // namespace forewarn::delivery
+
 namespace forewarn::http {
 
 struct ApiContext {
@@ -39,6 +43,9 @@ struct ApiContext {
   policy::PolicyService* policies = nullptr;
   delivery::PolicyInsight* insight = nullptr;
   monitor::ActivityMonitor* monitor = nullptr;
+  // Push delivery: the delivery and webhook endpoints and the delivery gauges in /metrics
+  // (none of them without it). Not owned; must outlive the Api.
+  delivery::Outbox* outbox = nullptr;
 };
 
 class Api {

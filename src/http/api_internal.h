@@ -20,6 +20,10 @@
 #include "monitor/monitor.h"
 #include "policy/service.h"
 
+namespace forewarn::delivery {
+class Outbox;
+}  // namespace forewarn::delivery
+
 namespace forewarn::http {
 
 // Who may reach a route before the handler's own role checks run.
@@ -73,7 +77,7 @@ auto HandlerBinder(std::shared_ptr<Handlers> handlers) {
   };
 }
 
-// The advisory, artifact, terms and feed endpoints (advisory_routes.cc).
+// The advisory, artifact, terms, feed and package endpoints (advisory_routes.cc).
 std::vector<RouteSpec> AdvisoryRoutes(advisory::AdvisoryService& advisories,
                                       delivery::PullService& pull);
 
@@ -82,5 +86,12 @@ std::vector<RouteSpec> PolicyRoutes(policy::PolicyService& policies,
                                     delivery::PolicyInsight& insight);
 // The alert endpoints (policy_routes.cc).
 std::vector<RouteSpec> AlertRoutes(monitor::ActivityMonitor& monitor);
+
+// The push-delivery endpoints: deliveries, their acknowledgement and receipts, and partners'
+// webhooks (delivery_routes.cc).
+std::vector<RouteSpec> DeliveryRoutes(delivery::Outbox& outbox);
+// The delivery gauges for /metrics: forewarn_deliveries{state} and
+// forewarn_deliveries_unacknowledged; empty if the counts cannot be read.
+std::string DeliveryMetrics(const delivery::Outbox& outbox);
 
 }  // namespace forewarn::http

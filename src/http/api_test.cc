@@ -108,6 +108,16 @@ TEST_F(ApiTest, MetricsCountRequestsByRouteAndStatus) {
   EXPECT_NE(metrics.body.find("forewarn_http_request_duration_seconds_bucket"), std::string::npos);
 }
 
+TEST_F(ApiTest, WithoutAnOutboxThereAreNoDeliveryRoutesOrGauges) {
+  EXPECT_EQ(Call("GET", "/api/v1/deliveries", admin_).status, 404);
+  EXPECT_EQ(Call("PUT", "/api/v1/partners/prt_x/webhook", admin_, R"({"url":"https://a.example"})")
+                .status,
+            404);
+  auto doc = CallJson("GET", "/api/v1/openapi.json", "");
+  EXPECT_FALSE(doc["paths"].contains("/api/v1/deliveries"));
+  EXPECT_EQ(Call("GET", "/metrics", "").body.find("forewarn_deliveries"), std::string::npos);
+}
+
 TEST_F(ApiTest, MissingOrBadTokensAre401WithJson) {
   for (const std::string& token : {std::string(""), std::string("garbage"),
                                    std::string("fwt_0123456789abcdef_") + std::string(43, 'x')}) {

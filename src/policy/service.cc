@@ -189,6 +189,9 @@ Result<PolicyVersion> PolicyService::ApplyInTx(store::Transaction& tx, const Pri
                                          {"rules", compiled->rules().size()},
                                          {"comment", version.comment}},
                              .payload_sha256 = version.sha256}));
+  if (applied_hook_) {
+    FW_TRY(applied_hook_(tx, *current->policy, *compiled, version.version));
+  }
   return version;
 }
 

@@ -18,6 +18,7 @@
 // Thread safety: all methods may be called concurrently.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -53,6 +54,13 @@ class PolicyService {
 
   // The policy in force as of `tx`. Served from a cache when the version is unchanged.
   [[nodiscard]] Result<std::shared_ptr<const ActivePolicy>> Current(store::Transaction& tx) const;
+
+  // Called inside every applying transaction after the new version is recorded, with the
+  // policies before and after (the outbox enqueues what the new version grants). Set once,
+  // before serving.
+  using AppliedHook = std::function<Status(store::Transaction& tx, const Policy& before,
+                                           const Policy& after, int version)>;
+  void OnApplied(AppliedHook hook) { applied_hook_ = std::move(hook); }
 
   // Errors and warnings for `text`, with the program's tiers, labels, partner and advisory ids
   // as vocabulary (kPolicyRead).
@@ -96,6 +104,7 @@ class PolicyService {
   store::Store& store_;
   const ledger::Ledger& ledger_;
   const Clock& clock_;
+  AppliedHook applied_hook_;
   mutable std::mutex mutex_;
   mutable std::shared_ptr<const ActivePolicy> cached_;  // guarded by mutex_
 };

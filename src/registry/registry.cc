@@ -262,8 +262,12 @@ Result<Partner> Registry::ChangeStatus(const Principal& caller, const std::strin
   FW_TRY(tx->UpdatePartner(p));
   FW_TRY(tx->InsertStatusChange({p.id, from, to, reason, caller.Actor(), now}));
   int revoked = 0;
+  int cancelled = 0;
   if (to == PartnerStatus::kSuspended || to == PartnerStatus::kRemoved) {
     FW_ASSIGN_OR_RETURN(revoked, tx->RevokePartnerTokens(p.id, now));
+    // Pushes not yet sent stop here; a worker already sending finds the partner inactive.
+    FW_ASSIGN_OR_RETURN(cancelled, tx->CancelPartnerDeliveries(
+                                       p.id, fmt::format("partner {}: {}", ToString(to), reason)));
   }
   FW_TRY(ledger_.Append(*tx, {.type = "partner.status_changed",
                               .actor = caller.Actor(),
@@ -271,7 +275,8 @@ Result<Partner> Registry::ChangeStatus(const Principal& caller, const std::strin
                               .details = {{"from", ToString(from)},
                                           {"to", ToString(to)},
                                           {"reason", reason},
-                                          {"tokens_revoked", revoked}}}));
+                                          {"tokens_revoked", revoked},
+                                          {"deliveries_cancelled", cancelled}}}));
   FW_TRY(tx->Commit());
   return p;
 }

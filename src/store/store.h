@@ -29,6 +29,7 @@
 #include "core/alert.h"
 #include "core/auth.h"
 #include "core/clock.h"
+#include "core/delivery.h"
 #include "core/partner.h"
 #include "core/policy_version.h"
 #include "core/result.h"
@@ -52,6 +53,14 @@ struct AdvisoryFilter {
 struct AlertFilter {
   std::optional<AlertState> state;
   std::optional<std::string> partner_id;
+  size_t limit = 1000;
+};
+
+struct DeliveryFilter {
+  std::optional<std::string> advisory_id;
+  std::optional<std::string> partner_id;
+  std::optional<DeliveryState> state;
+  bool unacknowledged_only = false;  // delivered and not yet acknowledged
   size_t limit = 1000;
 };
 
@@ -210,6 +219,31 @@ class Transaction {
   // fetches have no row).
   [[nodiscard]] virtual Result<std::vector<ActivityHour>> ListActivity(
       const std::string& partner_id, int64_t from_hour, int64_t to_hour) = 0;
+
+  // --- push deliveries (the outbox) ---
+  // Inserts `delivery` unless one with the same (partner_id, advisory_id, revision, trigger)
+  // exists; returns whether it inserted (enqueueing is idempotent). kConflict if the id exists.
+  [[nodiscard]] virtual Result<bool> InsertDelivery(const Delivery& delivery) = 0;
+  // Replaces every field. kNotFound if no delivery has this id.
+  [[nodiscard]] virtual Status UpdateDelivery(const Delivery& delivery) = 0;
+  [[nodiscard]] virtual Result<std::optional<Delivery>> FindDelivery(const std::string& id) = 0;
+  // Newest first (created_at, then id), at most filter.limit.
+  [[nodiscard]] virtual Result<std::vector<Delivery>> ListDeliveries(
+      const DeliveryFilter& filter) = 0;
+  // Deliveries a worker may claim at `now`: pending with next_attempt_at <= now, and sending
+  // with lease_until <= now (their worker died); ordered by next_attempt_at, then id; at most
+  // `limit`.
+  [[nodiscard]] virtual Result<std::vector<Delivery>> ListDueDeliveries(TimePoint now,
+                                                                        size_t limit) = 0;
+  // The earliest next_attempt_at of a pending delivery (or lease_until of a sending one).
+  [[nodiscard]] virtual Result<std::optional<TimePoint>> NextDeliveryDue() = 0;
+  // Sets every pending or sending delivery of the partner to cancelled with `reason`;
+  // returns how many.
+  [[nodiscard]] virtual Result<int> CancelPartnerDeliveries(const std::string& partner_id,
+                                                            const std::string& reason) = 0;
+  // How many deliveries are in each state, indexed by DeliveryState, plus (last element) how
+  // many delivered ones are unacknowledged.
+  [[nodiscard]] virtual Result<std::vector<int64_t>> CountDeliveries() = 0;
 
   // --- audit ledger storage (the Merkle logic lives in ledger/) ---
   // Number of leaves.

@@ -124,6 +124,30 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(tx->Commit().has_value());
   }
 
+  // A pending delivery due at its creation time; partner and advisory must exist.
+  Delivery MakeDelivery(const std::string& id, const std::string& partner_id,
+                        const std::string& advisory_id, TimePoint created_at,
+                        const std::string& trigger = "wave") {
+    Delivery d;
+    d.id = id;
+    d.partner_id = partner_id;
+    d.advisory_id = advisory_id;
+    d.revision = 1;
+    d.trigger = trigger;
+    d.created_at = created_at;
+    d.next_attempt_at = created_at;
+    return d;
+  }
+
+  // Partners prt_1 and prt_2, advisories adv_1 and adv_2: what deliveries refer to.
+  void InsertDeliveryTargets() {
+    InsertAdvisories({"adv_1", "adv_2"});
+    auto tx = Write();
+    ASSERT_TRUE(tx->InsertPartner(MakePartner("prt_1")).has_value());
+    ASSERT_TRUE(tx->InsertPartner(MakePartner("prt_2")).has_value());
+    ASSERT_TRUE(tx->Commit().has_value());
+  }
+
   static std::vector<int64_t> Seqs(const std::vector<Release>& releases) {
     std::vector<int64_t> seqs;
     for (const auto& r : releases) seqs.push_back(r.seq);
@@ -1063,6 +1087,391 @@ TEST_P(StoreTest, UncommittedAdvisoryWritesLeaveNothing) {
   EXPECT_EQ(read->ListAdvisories({}).value().size(), 1u);
 }
 
+// --- push deliveries ---
+
+TEST_P(StoreTest, DeliveryRoundTripsEveryField) {
+  InsertDeliveryTargets();
+  Delivery full = MakeDelivery("dlv_full", "prt_1", "adv_1", t0_, "policy-7");
+  full.revision = 3;
+  full.state = DeliveryState::kDelivered;
+  full.attempts = 4;
+  full.next_attempt_at = t0_ + std::chrono::minutes{5};
+  full.lease_until = t0_ + std::chrono::minutes{6};
+  full.claim_token = "claim-abc";
+  full.last_attempt_at = t0_ + std::chrono::minutes{7};
+  full.last_error = "HTTP 503";
+  full.delivered_at = t0_ + std::chrono::minutes{8};
+  full.package_sha256 = std::string(64, 'e');
+  full.ledger_index = uint64_t{1} << 40;
+  full.acknowledged_at = t0_ + std::chrono::minutes{9};
+  full.acknowledged_via = "webhook";
+  full.cancel_reason = "kept for the record";
+  const Delivery bare = MakeDelivery("dlv_bare", "prt_2", "adv_2", t0_ + std::chrono::seconds{1});
+  auto tx = Write();
+  ASSERT_TRUE(tx->InsertDelivery(full).value());
+  ASSERT_TRUE(tx->InsertDelivery(bare).value());
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto read = Read();
+  auto found = read->FindDelivery("dlv_full").value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id, "dlv_full");
+  EXPECT_EQ(found->partner_id, "prt_1");
+  EXPECT_EQ(found->advisory_id, "adv_1");
+  EXPECT_EQ(found->revision, 3);
+  EXPECT_EQ(found->trigger, "policy-7");
+  EXPECT_EQ(found->state, DeliveryState::kDelivered);
+  EXPECT_EQ(found->attempts, 4);
+  EXPECT_EQ(found->created_at, t0_);
+  EXPECT_EQ(found->next_attempt_at, t0_ + std::chrono::minutes{5});
+  EXPECT_EQ(found->lease_until, full.lease_until);
+  EXPECT_EQ(found->claim_token, "claim-abc");
+  EXPECT_EQ(found->last_attempt_at, full.last_attempt_at);
+  EXPECT_EQ(found->last_error, "HTTP 503");
+  EXPECT_EQ(found->delivered_at, full.delivered_at);
+  EXPECT_EQ(found->package_sha256, std::string(64, 'e'));
+  EXPECT_EQ(found->ledger_index, std::optional<uint64_t>(uint64_t{1} << 40));
+  EXPECT_EQ(found->acknowledged_at, full.acknowledged_at);
+  EXPECT_EQ(found->acknowledged_via, "webhook");
+  EXPECT_EQ(found->cancel_reason, "kept for the record");
+
+  auto plain = read->FindDelivery("dlv_bare").value();
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->state, DeliveryState::kPending);
+  EXPECT_EQ(plain->attempts, 0);
+  EXPECT_EQ(plain->created_at, t0_ + std::chrono::seconds{1});
+  EXPECT_EQ(plain->next_attempt_at, t0_ + std::chrono::seconds{1});
+  EXPECT_FALSE(plain->lease_until.has_value());
+  EXPECT_EQ(plain->claim_token, "");
+  EXPECT_FALSE(plain->last_attempt_at.has_value());
+  EXPECT_EQ(plain->last_error, "");
+  EXPECT_FALSE(plain->delivered_at.has_value());
+  EXPECT_EQ(plain->package_sha256, "");
+  EXPECT_FALSE(plain->ledger_index.has_value());
+  EXPECT_FALSE(plain->acknowledged_at.has_value());
+  EXPECT_EQ(plain->acknowledged_via, "");
+  EXPECT_EQ(plain->cancel_reason, "");
+  EXPECT_FALSE(read->FindDelivery("dlv_missing").value().has_value());
+}
+
+TEST_P(StoreTest, DeliveryUpdateReplacesEveryFieldAndUnknownIdIsNotFound) {
+  InsertDeliveryTargets();
+  Delivery d = MakeDelivery("dlv_1", "prt_1", "adv_1", t0_);
+  auto tx = Write();
+  ASSERT_TRUE(tx->InsertDelivery(d).value());
+  // Claimed by a worker...
+  d.state = DeliveryState::kSending;
+  d.attempts = 1;
+  d.lease_until = t0_ + std::chrono::minutes{1};
+  d.claim_token = "w1";
+  d.last_attempt_at = t0_;
+  ASSERT_TRUE(tx->UpdateDelivery(d).has_value());
+  EXPECT_EQ(tx->FindDelivery("dlv_1").value()->claim_token, "w1");
+  // ...then delivered, which clears the lease (an optional field set back to unset).
+  d.state = DeliveryState::kDelivered;
+  d.lease_until.reset();
+  d.claim_token = "";
+  d.delivered_at = t0_ + std::chrono::seconds{2};
+  d.package_sha256 = std::string(64, 'f');
+  d.ledger_index = 17;
+  ASSERT_TRUE(tx->UpdateDelivery(d).has_value());
+  auto missing = tx->UpdateDelivery(MakeDelivery("dlv_9", "prt_1", "adv_1", t0_));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto found = Read()->FindDelivery("dlv_1").value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->state, DeliveryState::kDelivered);
+  EXPECT_EQ(found->attempts, 1);
+  EXPECT_FALSE(found->lease_until.has_value());
+  EXPECT_EQ(found->claim_token, "");
+  EXPECT_EQ(found->last_attempt_at, std::optional<TimePoint>(t0_));
+  EXPECT_EQ(found->delivered_at, std::optional<TimePoint>(t0_ + std::chrono::seconds{2}));
+  EXPECT_EQ(found->ledger_index, std::optional<uint64_t>(17));
+}
+
+TEST_P(StoreTest, EnqueueingADeliveryIsIdempotent) {
+  InsertDeliveryTargets();
+  auto tx = Write();
+  ASSERT_TRUE(tx->InsertDelivery(MakeDelivery("dlv_1", "prt_1", "adv_1", t0_)).value());
+  // The same (partner, advisory, revision, trigger) under another id: nothing is inserted.
+  auto again = tx->InsertDelivery(MakeDelivery("dlv_2", "prt_1", "adv_1", t0_));
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_FALSE(*again);
+  EXPECT_FALSE(tx->FindDelivery("dlv_2").value().has_value());
+  // The same row twice is the same enqueue.
+  EXPECT_FALSE(tx->InsertDelivery(MakeDelivery("dlv_1", "prt_1", "adv_1", t0_)).value());
+  // An existing id with another key is a conflict, not a silent no-op.
+  auto reused = tx->InsertDelivery(MakeDelivery("dlv_1", "prt_2", "adv_1", t0_));
+  ASSERT_FALSE(reused.has_value());
+  EXPECT_EQ(reused.error().code, ErrorCode::kConflict);
+  // Any part of the key that differs makes a new delivery.
+  Delivery next_revision = MakeDelivery("dlv_3", "prt_1", "adv_1", t0_);
+  next_revision.revision = 2;
+  EXPECT_TRUE(tx->InsertDelivery(next_revision).value());
+  EXPECT_TRUE(tx->InsertDelivery(MakeDelivery("dlv_4", "prt_1", "adv_1", t0_, "terms")).value());
+  EXPECT_TRUE(tx->InsertDelivery(MakeDelivery("dlv_5", "prt_2", "adv_1", t0_)).value());
+  EXPECT_TRUE(tx->InsertDelivery(MakeDelivery("dlv_6", "prt_1", "adv_2", t0_)).value());
+  // A partner or advisory that does not exist is rejected by the schema.
+  EXPECT_EQ(tx->InsertDelivery(MakeDelivery("dlv_7", "prt_missing", "adv_1", t0_)).error().code,
+            ErrorCode::kConflict);
+  EXPECT_EQ(tx->InsertDelivery(MakeDelivery("dlv_8", "prt_1", "adv_missing", t0_)).error().code,
+            ErrorCode::kConflict);
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto rows = Read()->ListDeliveries({.advisory_id = "adv_1", .partner_id = "prt_1"}).value();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(Read()->ListDeliveries({}).value().size(), 5u);
+  EXPECT_EQ(Read()->FindDelivery("dlv_1").value()->partner_id, "prt_1");
+}
+
+TEST_P(StoreTest, DeliveryWithAnEmptyKeyFieldIsInvalid) {
+  InsertDeliveryTargets();
+  auto tx = Write();
+  const Delivery valid = MakeDelivery("dlv_1", "prt_1", "adv_1", t0_);
+  for (std::string Delivery::*field :
+       {&Delivery::id, &Delivery::partner_id, &Delivery::advisory_id, &Delivery::trigger}) {
+    Delivery d = valid;
+    d.*field = "";
+    auto inserted = tx->InsertDelivery(d);
+    ASSERT_FALSE(inserted.has_value());
+    EXPECT_EQ(inserted.error().code, ErrorCode::kInvalidArgument);
+    auto updated = tx->UpdateDelivery(d);
+    ASSERT_FALSE(updated.has_value());
+    EXPECT_EQ(updated.error().code, ErrorCode::kInvalidArgument);
+  }
+  EXPECT_TRUE(tx->ListDeliveries({}).value().empty());
+}
+
+TEST_P(StoreTest, ListDeliveriesFiltersNewestFirst) {
+  InsertDeliveryTargets();
+  auto tx = Write();
+  const auto at = [&](int seconds) { return t0_ + std::chrono::seconds{seconds}; };
+  ASSERT_TRUE(tx->InsertDelivery(MakeDelivery("dlv_a", "prt_1", "adv_1", at(0))).value());
+  ASSERT_TRUE(tx->InsertDelivery(MakeDelivery("dlv_b", "prt_2", "adv_1", at(2))).value());
+  // Same creation time as dlv_b: the id breaks the tie (descending).
+  ASSERT_TRUE(tx->InsertDelivery(MakeDelivery("dlv_c", "prt_1", "adv_2", at(2))).value());
+  Delivery acknowledged = MakeDelivery("dlv_d", "prt_2", "adv_2", at(3));
+  acknowledged.state = DeliveryState::kDelivered;
+  acknowledged.delivered_at = at(4);
+  acknowledged.acknowledged_at = at(5);
+  acknowledged.acknowledged_via = "api";
+  ASSERT_TRUE(tx->InsertDelivery(acknowledged).value());
+  Delivery unacknowledged = MakeDelivery("dlv_e", "prt_1", "adv_1", at(1), "terms");
+  unacknowledged.state = DeliveryState::kDelivered;
+  unacknowledged.delivered_at = at(4);
+  ASSERT_TRUE(tx->InsertDelivery(unacknowledged).value());
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  using Names = std::vector<std::string>;
+  auto read = Read();
+  EXPECT_EQ(Ids(read->ListDeliveries({}).value()),
+            (Names{"dlv_d", "dlv_c", "dlv_b", "dlv_e", "dlv_a"}));
+  EXPECT_EQ(Ids(read->ListDeliveries({.advisory_id = "adv_1"}).value()),
+            (Names{"dlv_b", "dlv_e", "dlv_a"}));
+  EXPECT_EQ(Ids(read->ListDeliveries({.partner_id = "prt_1"}).value()),
+            (Names{"dlv_c", "dlv_e", "dlv_a"}));
+  EXPECT_EQ(Ids(read->ListDeliveries({.advisory_id = "adv_2", .partner_id = "prt_2"}).value()),
+            (Names{"dlv_d"}));
+  EXPECT_EQ(Ids(read->ListDeliveries({.state = DeliveryState::kDelivered}).value()),
+            (Names{"dlv_d", "dlv_e"}));
+  EXPECT_EQ(Ids(read->ListDeliveries({.state = DeliveryState::kPending}).value()),
+            (Names{"dlv_c", "dlv_b", "dlv_a"}));
+  EXPECT_TRUE(read->ListDeliveries({.state = DeliveryState::kFailed}).value().empty());
+  EXPECT_EQ(Ids(read->ListDeliveries({.unacknowledged_only = true}).value()), (Names{"dlv_e"}));
+  EXPECT_TRUE(
+      read->ListDeliveries({.partner_id = "prt_2", .unacknowledged_only = true}).value().empty());
+  EXPECT_EQ(Ids(read->ListDeliveries({.limit = 2}).value()), (Names{"dlv_d", "dlv_c"}));
+  EXPECT_EQ(Ids(read->ListDeliveries({.advisory_id = "adv_1", .limit = 1}).value()),
+            (Names{"dlv_b"}));
+  EXPECT_TRUE(read->ListDeliveries({.limit = 0}).value().empty());
+  EXPECT_TRUE(read->ListDeliveries({.advisory_id = "adv_missing"}).value().empty());
+}
+
+TEST_P(StoreTest, DueDeliveriesArePendingOnTimeOrSendingWithAnExpiredLease) {
+  InsertDeliveryTargets();
+  const TimePoint now = t0_ + std::chrono::hours{1};
+  const auto at = [&](int minutes) { return now + std::chrono::minutes{minutes}; };
+  auto pending = [&](const std::string& id, const std::string& trigger, TimePoint next) {
+    Delivery d = MakeDelivery(id, "prt_1", "adv_1", t0_, trigger);
+    d.next_attempt_at = next;
+    return d;
+  };
+  auto sending = [&](const std::string& id, const std::string& trigger, TimePoint lease) {
+    Delivery d = MakeDelivery(id, "prt_2", "adv_1", t0_, trigger);
+    d.state = DeliveryState::kSending;
+    d.next_attempt_at = at(-100);  // not what counts for a sending row
+    d.lease_until = lease;
+    d.claim_token = "worker";
+    return d;
+  };
+  auto tx = Write();
+  ASSERT_TRUE(tx->InsertDelivery(pending("dlv_p_late", "t1", at(-10))).value());
+  ASSERT_TRUE(tx->InsertDelivery(pending("dlv_p_now", "t2", now)).value());
+  ASSERT_TRUE(tx->InsertDelivery(pending("dlv_p_future", "t3", at(1))).value());
+  // Same due time as dlv_p_late: ordered by id after it.
+  ASSERT_TRUE(tx->InsertDelivery(sending("dlv_s_expired", "t1", at(-10))).value());
+  ASSERT_TRUE(tx->InsertDelivery(sending("dlv_s_early", "t2", at(-20))).value());
+  ASSERT_TRUE(tx->InsertDelivery(sending("dlv_s_leased", "t3", at(5))).value());
+  for (auto [id, state] : {std::pair{"dlv_x_delivered", DeliveryState::kDelivered},
+                           std::pair{"dlv_x_cancelled", DeliveryState::kCancelled},
+                           std::pair{"dlv_x_failed", DeliveryState::kFailed}}) {
+    Delivery d = pending(id, id, at(-60));
+    d.state = state;
+    d.lease_until = at(-60);
+    ASSERT_TRUE(tx->InsertDelivery(d).value());
+  }
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  using Names = std::vector<std::string>;
+  auto read = Read();
+  EXPECT_EQ(Ids(read->ListDueDeliveries(now, 100).value()),
+            (Names{"dlv_s_early", "dlv_p_late", "dlv_s_expired", "dlv_p_now"}));
+  EXPECT_EQ(Ids(read->ListDueDeliveries(now, 2).value()), (Names{"dlv_s_early", "dlv_p_late"}));
+  EXPECT_EQ(Ids(read->ListDueDeliveries(at(-15), 100).value()), (Names{"dlv_s_early"}));
+  EXPECT_TRUE(read->ListDueDeliveries(at(-30), 100).value().empty());
+  EXPECT_EQ(read->ListDueDeliveries(at(10), 100).value().size(), 6u);
+  EXPECT_TRUE(read->ListDueDeliveries(now, 0).value().empty());
+  EXPECT_EQ(read->NextDeliveryDue().value(), std::optional<TimePoint>(at(-20)));
+}
+
+TEST_P(StoreTest, NextDeliveryDueIsTheEarliestPendingOrLease) {
+  InsertDeliveryTargets();
+  EXPECT_FALSE(Read()->NextDeliveryDue().value().has_value());
+  const auto at = [&](int minutes) { return t0_ + std::chrono::minutes{minutes}; };
+  auto tx = Write();
+  Delivery done = MakeDelivery("dlv_done", "prt_1", "adv_1", at(0), "t0");
+  done.state = DeliveryState::kDelivered;
+  ASSERT_TRUE(tx->InsertDelivery(done).value());
+  EXPECT_FALSE(tx->NextDeliveryDue().value().has_value());
+  Delivery later = MakeDelivery("dlv_later", "prt_1", "adv_1", at(0), "t1");
+  later.next_attempt_at = at(30);
+  ASSERT_TRUE(tx->InsertDelivery(later).value());
+  EXPECT_EQ(tx->NextDeliveryDue().value(), std::optional<TimePoint>(at(30)));
+  Delivery leased = MakeDelivery("dlv_leased", "prt_1", "adv_1", at(0), "t2");
+  leased.state = DeliveryState::kSending;
+  leased.next_attempt_at = at(-5);  // ignored: a sending row is due when its lease ends
+  leased.lease_until = at(20);
+  ASSERT_TRUE(tx->InsertDelivery(leased).value());
+  EXPECT_EQ(tx->NextDeliveryDue().value(), std::optional<TimePoint>(at(20)));
+  Delivery sooner = MakeDelivery("dlv_sooner", "prt_2", "adv_1", at(0), "t1");
+  sooner.next_attempt_at = at(10);
+  ASSERT_TRUE(tx->InsertDelivery(sooner).value());
+  ASSERT_TRUE(tx->Commit().has_value());
+  EXPECT_EQ(Read()->NextDeliveryDue().value(), std::optional<TimePoint>(at(10)));
+}
+
+TEST_P(StoreTest, CancelPartnerDeliveriesTouchesOnlyThatPartnersOpenRows) {
+  InsertDeliveryTargets();
+  auto tx = Write();
+  auto make = [&](const std::string& id, const std::string& partner, DeliveryState state) {
+    Delivery d = MakeDelivery(id, partner, "adv_1", t0_, id);
+    d.state = state;
+    if (state == DeliveryState::kSending) {
+      d.lease_until = t0_ + std::chrono::minutes{1};
+      d.claim_token = "worker";
+    }
+    return d;
+  };
+  ASSERT_TRUE(tx->InsertDelivery(make("dlv_1p", "prt_1", DeliveryState::kPending)).value());
+  ASSERT_TRUE(tx->InsertDelivery(make("dlv_1s", "prt_1", DeliveryState::kSending)).value());
+  ASSERT_TRUE(tx->InsertDelivery(make("dlv_1d", "prt_1", DeliveryState::kDelivered)).value());
+  ASSERT_TRUE(tx->InsertDelivery(make("dlv_1f", "prt_1", DeliveryState::kFailed)).value());
+  Delivery old = make("dlv_1c", "prt_1", DeliveryState::kCancelled);
+  old.cancel_reason = "policy";
+  ASSERT_TRUE(tx->InsertDelivery(old).value());
+  ASSERT_TRUE(tx->InsertDelivery(make("dlv_2p", "prt_2", DeliveryState::kPending)).value());
+  ASSERT_TRUE(tx->InsertDelivery(make("dlv_2s", "prt_2", DeliveryState::kSending)).value());
+  EXPECT_EQ(tx->CancelPartnerDeliveries("prt_1", "partner suspended").value(), 2);
+  EXPECT_EQ(tx->CancelPartnerDeliveries("prt_1", "again").value(), 0);
+  EXPECT_EQ(tx->CancelPartnerDeliveries("prt_missing", "x").value(), 0);
+  ASSERT_TRUE(tx->Commit().has_value());
+
+  auto read = Read();
+  for (const char* id : {"dlv_1p", "dlv_1s"}) {
+    auto d = read->FindDelivery(id).value();
+    ASSERT_TRUE(d.has_value());
+    EXPECT_EQ(d->state, DeliveryState::kCancelled) << id;
+    EXPECT_EQ(d->cancel_reason, "partner suspended") << id;
+    EXPECT_FALSE(d->lease_until.has_value()) << id;
+    EXPECT_EQ(d->claim_token, "") << id;
+  }
+  EXPECT_EQ(read->FindDelivery("dlv_1d").value()->state, DeliveryState::kDelivered);
+  EXPECT_EQ(read->FindDelivery("dlv_1f").value()->state, DeliveryState::kFailed);
+  EXPECT_EQ(read->FindDelivery("dlv_1c").value()->cancel_reason, "policy");
+  EXPECT_EQ(read->FindDelivery("dlv_2p").value()->state, DeliveryState::kPending);
+  auto other = read->FindDelivery("dlv_2s").value();
+  EXPECT_EQ(other->state, DeliveryState::kSending);
+  EXPECT_EQ(other->claim_token, "worker");
+}
+
+TEST_P(StoreTest, CountDeliveriesByStateAndUnacknowledged) {
+  InsertDeliveryTargets();
+  EXPECT_EQ(Read()->CountDeliveries().value(), (std::vector<int64_t>{0, 0, 0, 0, 0, 0}));
+  auto tx = Write();
+  int n = 0;
+  auto add = [&](DeliveryState state, bool acknowledged = false) {
+    Delivery d =
+        MakeDelivery("dlv_" + std::to_string(n), "prt_1", "adv_1", t0_, "t" + std::to_string(n));
+    ++n;
+    d.state = state;
+    if (acknowledged) d.acknowledged_at = t0_;
+    ASSERT_TRUE(tx->InsertDelivery(d).value());
+  };
+  add(DeliveryState::kPending);
+  add(DeliveryState::kPending);
+  add(DeliveryState::kPending);
+  add(DeliveryState::kSending);
+  add(DeliveryState::kDelivered);
+  add(DeliveryState::kDelivered, /*acknowledged=*/true);
+  add(DeliveryState::kDelivered, /*acknowledged=*/true);
+  add(DeliveryState::kFailed);
+  ASSERT_TRUE(tx->Commit().has_value());
+  // pending, sending, delivered, cancelled, failed, then delivered but unacknowledged.
+  EXPECT_EQ(Read()->CountDeliveries().value(), (std::vector<int64_t>{3, 1, 3, 0, 1, 1}));
+}
+
+TEST_P(StoreTest, UncommittedDeliveryWritesLeaveNothing) {
+  InsertDeliveryTargets();
+  auto setup = Write();
+  ASSERT_TRUE(setup->InsertDelivery(MakeDelivery("dlv_kept", "prt_1", "adv_1", t0_)).value());
+  ASSERT_TRUE(setup->Commit().has_value());
+  {
+    auto tx = Write();
+    ASSERT_TRUE(tx->InsertDelivery(MakeDelivery("dlv_new", "prt_2", "adv_1", t0_)).value());
+    EXPECT_EQ(tx->CancelPartnerDeliveries("prt_1", "suspended").value(), 1);
+  }  // destroyed without Commit
+  auto read = Read();
+  EXPECT_FALSE(read->FindDelivery("dlv_new").value().has_value());
+  EXPECT_EQ(read->FindDelivery("dlv_kept").value()->state, DeliveryState::kPending);
+  EXPECT_EQ(read->CountDeliveries().value(), (std::vector<int64_t>{1, 0, 0, 0, 0, 0}));
+  // The uncommitted row did not take its key either.
+  auto tx = Write();
+  EXPECT_TRUE(tx->InsertDelivery(MakeDelivery("dlv_new2", "prt_2", "adv_1", t0_)).value());
+}
+
+TEST_P(StoreTest, DeliveryFailedAlertsAreStored) {
+  auto tx = Write();
+  ASSERT_TRUE(tx->InsertPartner(MakePartner("prt_1")).has_value());
+  const Alert alert{.id = "alr_d",
+                    .partner_id = "prt_1",
+                    .kind = AlertKind::kDeliveryFailed,
+                    .summary = "delivery dlv_1 given up after 24 hours",
+                    .evidence = R"({"delivery":"dlv_1"})",
+                    .raised_at = t0_,
+                    .updated_at = t0_};
+  ASSERT_TRUE(tx->InsertAlert(alert).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+  auto read = Read();
+  auto found = read->FindAlert("alr_d").value();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->kind, AlertKind::kDeliveryFailed);
+  EXPECT_EQ(found->evidence, R"({"delivery":"dlv_1"})");
+  EXPECT_EQ(Ids(read->ListAlerts({.partner_id = "prt_1"}).value()),
+            (std::vector<std::string>{"alr_d"}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::ValuesIn(Backends()),
                          [](const auto& param_info) { return param_info.param.name; });
 
@@ -1075,7 +1484,7 @@ TEST(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
     ASSERT_TRUE(tx->Commit().has_value());
   }
   auto store = OpenSqlite(dir.path() / "db").value();
-  EXPECT_EQ(store->SchemaVersion(), 3);
+  EXPECT_EQ(store->SchemaVersion(), 4);
   EXPECT_EQ(*store->Begin(TxMode::kRead).value()->GetSetting("k").value(), "v");
 }
 
@@ -1117,8 +1526,8 @@ TEST(SqliteStoreTest, UpgradesAVersionOneDatabase) {
   ASSERT_EQ(QueryRaw(path, "PRAGMA user_version"), 1);
 
   auto store = OpenSqlite(path).value();
-  EXPECT_EQ(store->SchemaVersion(), 3);
-  EXPECT_EQ(QueryRaw(path, "PRAGMA user_version"), 3);
+  EXPECT_EQ(store->SchemaVersion(), 4);
+  EXPECT_EQ(QueryRaw(path, "PRAGMA user_version"), 4);
   const TimePoint t = ParseTime("2026-07-01T00:00:00Z").value();
   auto tx = store->Begin(TxMode::kWrite).value();
   ASSERT_TRUE(tx->FindPartner("prt_old").value().has_value());
@@ -1135,6 +1544,68 @@ TEST(SqliteStoreTest, UpgradesAVersionOneDatabase) {
   ASSERT_TRUE(tx->Commit().has_value());
   EXPECT_EQ(store->Begin(TxMode::kRead).value()->ListAdvisoriesOpenedFor("early", t).value(),
             (std::vector<std::string>{"adv_1"}));
+}
+
+TEST(SqliteStoreTest, UpgradesAVersionThreeDatabaseKeepingItsAlerts) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "db";
+  // A database as the release before push deliveries left it, with an acknowledged alert.
+  ExecRaw(path, std::string(sqlite::kMigrations[0]) + std::string(sqlite::kMigrations[1]) +
+                    std::string(sqlite::kMigrations[2]) +
+                    "INSERT INTO tiers VALUES('early', 432000, 'e');"
+                    "INSERT INTO partners(id, name, country, tier, status, created_at, updated_at) "
+                    "VALUES('prt_old', 'Old', 'DE', 'early', 'active', 1, 2);"
+                    "INSERT INTO alerts VALUES('alr_old', 'prt_old', 'breadth', 'acknowledged', "
+                    "'9 advisories in an hour', '{\"advisories\":9}', 10, 20, 'token:inv', 30, "
+                    "'expected');"
+                    "PRAGMA user_version = 3;");
+  ASSERT_EQ(QueryRaw(path, "PRAGMA user_version"), 3);
+
+  auto store = OpenSqlite(path).value();
+  EXPECT_EQ(store->SchemaVersion(), 4);
+  EXPECT_EQ(QueryRaw(path, "PRAGMA user_version"), 4);
+  // The rebuilt table has the indexes of migration 3 again, and nothing was left behind.
+  EXPECT_EQ(QueryRaw(path,
+                     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
+                     "tbl_name = 'alerts' AND name IN ('alerts_raised', 'alerts_partner', "
+                     "'alerts_state')"),
+            3);
+  EXPECT_EQ(QueryRaw(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'alerts_new'"), 0);
+  EXPECT_EQ(QueryRaw(path, "PRAGMA foreign_key_check"), -1);  // no rows: no violations
+  EXPECT_EQ(QueryRaw(path,
+                     "SELECT COUNT(*) FROM pragma_integrity_check WHERE "
+                     "integrity_check != 'ok'"),
+            0);
+
+  auto tx = store->Begin(TxMode::kWrite).value();
+  auto old = tx->FindAlert("alr_old").value();
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->partner_id, "prt_old");
+  EXPECT_EQ(old->kind, AlertKind::kBreadth);
+  EXPECT_EQ(old->state, AlertState::kAcknowledged);
+  EXPECT_EQ(old->summary, "9 advisories in an hour");
+  EXPECT_EQ(old->evidence, "{\"advisories\":9}");
+  EXPECT_EQ(old->raised_at, FromUnixMicros(10));
+  EXPECT_EQ(old->updated_at, FromUnixMicros(20));
+  EXPECT_EQ(old->acknowledged_by, "token:inv");
+  EXPECT_EQ(old->acknowledged_at, std::optional<TimePoint>(FromUnixMicros(30)));
+  EXPECT_EQ(old->note, "expected");
+  Alert failed = *old;
+  failed.id = "alr_new";
+  failed.kind = AlertKind::kDeliveryFailed;
+  ASSERT_TRUE(tx->InsertAlert(failed).has_value());
+  ASSERT_TRUE(tx->Commit().has_value());
+  EXPECT_EQ(store->Begin(TxMode::kRead).value()->CountAlerts(std::nullopt).value(), 2);
+  // The rebuilt CHECK still rejects a kind it does not list.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db,
+                         "INSERT INTO alerts(id, partner_id, kind, state, summary, evidence, "
+                         "raised_at, updated_at) VALUES('alr_bad', 'prt_old', 'bogus', 'open', "
+                         "'', '{}', 1, 1)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_CONSTRAINT);
+  sqlite3_close(db);
 }
 
 TEST(SqliteStoreTest, ContentRowIsWrittenOnce) {

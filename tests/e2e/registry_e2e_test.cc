@@ -11,13 +11,12 @@
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "crypto/crypto.h"
 #include "http/transport.h"
+#include "tests/e2e/e2e_fixture.h"
 #include "tests/testing/testing.h"
 
 namespace forewarn {
@@ -25,117 +24,13 @@ namespace {
 
 using nlohmann::json;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using e2e::InDays;
+using e2e::LastLine;
+using e2e::Quote;
+using e2e::ReadFile;
+using e2e::RunResult;
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string Quote(const std::string& arg) {
-  std::string quoted = "'";
-  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-class E2eTest : public ::testing::Test {
- protected:
-  void TearDown() override { StopServer(); }
-
-  RunResult Run(const std::vector<std::string>& args, const std::string& token = "") {
-    std::string command;
-    if (!url_.empty()) command += "FOREWARN_URL=" + Quote(url_) + " ";
-    command += "FOREWARN_TOKEN=" + Quote(token) + " " + Quote(FOREWARN_BINARY);
-    for (const auto& arg : args) command += " " + Quote(arg);
-    const auto out = dir_.path() / "out.txt";
-    const auto err = dir_.path() / "err.txt";
-    command += " >" + Quote(out.string()) + " 2>" + Quote(err.string()) + " </dev/null";
-    const int status = std::system(command.c_str());
-    RunResult result;
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = ReadFile(out);
-    result.err = ReadFile(err);
-    return result;
-  }
-
-  // Starts `forewarn serve` on a free port and waits until it prints its URL.
-  void StartServer(const std::vector<std::string>& extra = {}) {
-    // A fresh log per start, so an earlier server's URL is never read by mistake.
-    const auto log = dir_.path() / ("serve-" + std::to_string(++starts_) + ".log");
-    std::fflush(nullptr);  // the child must not inherit and re-flush our buffered output
-    server_pid_ = fork();
-    ASSERT_GE(server_pid_, 0);
-    if (server_pid_ == 0) {
-      FILE* out = std::freopen(log.c_str(), "w", stdout);
-      FILE* err = std::freopen((dir_.path() / "serve.err").c_str(), "w", stderr);
-      (void)out;
-      (void)err;
-      std::vector<std::string> args = {FOREWARN_BINARY, "serve",    "--data",
-                                       data_,           "--listen", "127.0.0.1:0"};
-      args.insert(args.end(), extra.begin(), extra.end());
-      std::vector<char*> argv;
-      for (auto& arg : args) argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      execv(FOREWARN_BINARY, argv.data());
-      _exit(127);
-    }
-    const std::regex listening("listening on (https?://127\\.0\\.0\\.1:[0-9]+)");
-    for (int attempt = 0; attempt < 200 && url_.empty(); ++attempt) {
-      std::smatch match;
-      const std::string text = ReadFile(log);
-      if (std::regex_search(text, match, listening)) {
-        url_ = match[1];
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // readiness poll, bounded
-      }
-    }
-    ASSERT_FALSE(url_.empty()) << "server did not start: " << ReadFile(dir_.path() / "serve.err");
-  }
-
-  int StopServer(int signal_number = SIGTERM) {
-    if (server_pid_ <= 0) return -1;
-    kill(server_pid_, signal_number);
-    url_.clear();
-    int status = 0;
-    waitpid(server_pid_, &status, 0);
-    server_pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  std::string LastLine(const std::string& text) {
-    std::string trimmed = text;
-    while (!trimmed.empty() && trimmed.back() == '\n') trimmed.pop_back();
-    return trimmed.substr(trimmed.rfind('\n') == std::string::npos ? 0 : trimmed.rfind('\n') + 1);
-  }
-
-  // Exports the ledger through the CLI into `file`, expects it to verify offline, and returns
-  // the export.
-  json ExportAndVerify(const std::string& admin, const std::string& file) {
-    auto exported = Run({"audit", "export", "--out", file}, admin);
-    EXPECT_EQ(exported.exit_code, 0) << exported.err;
-    auto verify = Run({"audit", "verify", file});
-    EXPECT_EQ(verify.exit_code, 0) << verify.err;
-    return json::parse(ReadFile(file), nullptr, false);
-  }
-
-  static void ExpectOneLineError(const RunResult& r) {
-    EXPECT_FALSE(r.err.empty());
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_EQ(r.err.rfind("forewarn: ", 0), 0u) << r.err;
-  }
-
-  testing::TempDir dir_;
-  std::string data_ = (dir_.path() / "data").string();
-  std::string url_;
-  pid_t server_pid_ = -1;
-  int starts_ = 0;
-};
+class E2eTest : public e2e::E2eFixture {};
 
 TEST_F(E2eTest, RegistryStoryOverTheCli) {
   auto init = Run({"init", "--data", data_});
@@ -397,16 +292,6 @@ TEST_F(E2eTest, DemoSeedOnlyPrintsTheScenario) {
   StopServer();
   // Seeding again into the same directory is refused.
   EXPECT_EQ(Run({"demo", "--data", data_, "--seed-only"}).exit_code, 1);
-}
-
-std::string InDays(int days) {
-  const auto t = std::chrono::system_clock::now() + std::chrono::hours{24 * days};
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
 }
 
 TEST_F(E2eTest, PolicyOverTheCli) {

@@ -199,6 +199,66 @@ CREATE TABLE partner_activity (
   PRIMARY KEY (partner_id, hour)
 ) WITHOUT ROWID;
 )sql",
+    // 4: push deliveries (the outbox), and the 'delivery-failed' alert kind. SQLite cannot
+    // alter a CHECK constraint, so alerts is rebuilt (nothing references it) with its rows and
+    // the indexes of migration 3.
+    R"sql(
+CREATE TABLE alerts_new (
+  id              TEXT PRIMARY KEY,
+  partner_id      TEXT NOT NULL REFERENCES partners(id),
+  kind            TEXT NOT NULL
+                  CHECK (kind IN ('volume','off-hours','breadth','delivery-failed')),
+  state           TEXT NOT NULL CHECK (state IN ('open','acknowledged')),
+  summary         TEXT NOT NULL,
+  evidence        TEXT NOT NULL,
+  raised_at       INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  acknowledged_by TEXT NOT NULL DEFAULT '',
+  acknowledged_at INTEGER,
+  note            TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO alerts_new(id, partner_id, kind, state, summary, evidence, raised_at, updated_at,
+                       acknowledged_by, acknowledged_at, note)
+  SELECT id, partner_id, kind, state, summary, evidence, raised_at, updated_at,
+         acknowledged_by, acknowledged_at, note FROM alerts;
+DROP TABLE alerts;
+ALTER TABLE alerts_new RENAME TO alerts;
+CREATE INDEX alerts_raised ON alerts(raised_at, id);
+CREATE INDEX alerts_partner ON alerts(partner_id, raised_at);
+CREATE INDEX alerts_state ON alerts(state, raised_at);
+-- One row per (partner, advisory revision, trigger): enqueueing twice inserts nothing.
+CREATE TABLE deliveries (
+  id               TEXT PRIMARY KEY,
+  partner_id       TEXT NOT NULL REFERENCES partners(id),
+  advisory_id      TEXT NOT NULL REFERENCES advisories(id),
+  revision         INTEGER NOT NULL,
+  trigger          TEXT NOT NULL,
+  state            TEXT NOT NULL
+                   CHECK (state IN ('pending','sending','delivered','cancelled','failed')),
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  created_at       INTEGER NOT NULL,
+  next_attempt_at  INTEGER NOT NULL,
+  lease_until      INTEGER,
+  claim_token      TEXT NOT NULL DEFAULT '',
+  last_attempt_at  INTEGER,
+  last_error       TEXT NOT NULL DEFAULT '',
+  delivered_at     INTEGER,
+  package_sha256   TEXT NOT NULL DEFAULT '',
+  ledger_index     INTEGER,
+  acknowledged_at  INTEGER,
+  acknowledged_via TEXT NOT NULL DEFAULT '',
+  cancel_reason    TEXT NOT NULL DEFAULT '',
+  UNIQUE (partner_id, advisory_id, revision, trigger)
+);
+-- Due pending rows in (next_attempt_at, id) order, and CountDeliveries by state.
+CREATE INDEX deliveries_due ON deliveries(state, next_attempt_at, id);
+-- Sending rows by lease expiry (a worker died): only the few in flight are indexed.
+CREATE INDEX deliveries_lease ON deliveries(state, lease_until, id) WHERE state = 'sending';
+-- ListDeliveries, newest first: per advisory, per partner, and overall.
+CREATE INDEX deliveries_advisory ON deliveries(advisory_id, created_at, id);
+CREATE INDEX deliveries_partner ON deliveries(partner_id, created_at, id);
+CREATE INDEX deliveries_created ON deliveries(created_at, id);
+)sql",
 };
 
 }  // namespace forewarn::store::sqlite

@@ -294,6 +294,67 @@ void BindAlert(Statement& s, const Alert& a) {
   s.Bind(10, OptionalMicros(a.acknowledged_at)).Bind(11, a.note);
 }
 
+constexpr std::string_view kDeliveryColumns =
+    "id, partner_id, advisory_id, revision, trigger, state, attempts, created_at, "
+    "next_attempt_at, lease_until, claim_token, last_attempt_at, last_error, delivered_at, "
+    "package_sha256, ledger_index, acknowledged_at, acknowledged_via, cancel_reason";
+
+Result<Delivery> ReadDelivery(const Statement& s) {
+  Delivery d;
+  d.id = s.Text(0);
+  d.partner_id = s.Text(1);
+  d.advisory_id = s.Text(2);
+  d.revision = static_cast<int>(s.Int(3));
+  d.trigger = s.Text(4);
+  FW_ASSIGN_OR_RETURN(d.state, Stored(ParseDeliveryState(s.Text(5)), "delivery state"));
+  d.attempts = static_cast<int>(s.Int(6));
+  d.created_at = FromUnixMicros(s.Int(7));
+  d.next_attempt_at = FromUnixMicros(s.Int(8));
+  d.lease_until = OptionalTime(s.OptionalInt(9));
+  d.claim_token = s.Text(10);
+  d.last_attempt_at = OptionalTime(s.OptionalInt(11));
+  d.last_error = s.Text(12);
+  d.delivered_at = OptionalTime(s.OptionalInt(13));
+  d.package_sha256 = s.Text(14);
+  if (const auto index = s.OptionalInt(15)) d.ledger_index = static_cast<uint64_t>(*index);
+  d.acknowledged_at = OptionalTime(s.OptionalInt(16));
+  d.acknowledged_via = s.Text(17);
+  d.cancel_reason = s.Text(18);
+  return d;
+}
+
+// Binds parameters 1..19 in kDeliveryColumns order.
+void BindDelivery(Statement& s, const Delivery& d) {
+  s.Bind(1, d.id).Bind(2, d.partner_id).Bind(3, d.advisory_id).Bind(4, int64_t{d.revision});
+  s.Bind(5, d.trigger).Bind(6, ToString(d.state)).Bind(7, int64_t{d.attempts});
+  s.Bind(8, ToUnixMicros(d.created_at)).Bind(9, ToUnixMicros(d.next_attempt_at));
+  s.Bind(10, OptionalMicros(d.lease_until)).Bind(11, d.claim_token);
+  s.Bind(12, OptionalMicros(d.last_attempt_at)).Bind(13, d.last_error);
+  s.Bind(14, OptionalMicros(d.delivered_at)).Bind(15, d.package_sha256);
+  if (d.ledger_index) {
+    // Ledger indexes stay far below 2^63; the cast round-trips in ReadDelivery either way.
+    s.Bind(16, static_cast<int64_t>(*d.ledger_index));
+  } else {
+    s.BindNull(16);
+  }
+  s.Bind(17, OptionalMicros(d.acknowledged_at)).Bind(18, d.acknowledged_via);
+  s.Bind(19, d.cancel_reason);
+}
+
+// The key fields must be set: an empty one is a caller's bug, not a row to store.
+Status CheckDeliveryKey(const Delivery& d) {
+  const char* missing = d.id.empty()            ? "id"
+                        : d.partner_id.empty()  ? "partner_id"
+                        : d.advisory_id.empty() ? "advisory_id"
+                        : d.trigger.empty()     ? "trigger"
+                                                : nullptr;
+  if (missing != nullptr) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("delivery '{}' has an empty {}", d.id.substr(0, 64), missing));
+  }
+  return Ok();
+}
+
 constexpr std::string_view kRevisionColumns =
     "advisory_id, number, state, summary, content, terms_sha256, created_by, created_at, "
     "release_at";
@@ -962,6 +1023,129 @@ class SqliteTransaction final : public Transaction {
         s, +[](const Statement& row) -> Result<ActivityHour> {
           return ActivityHour{row.Text(0), row.Int(1), row.Int(2)};
         });
+  }
+
+  // --- push deliveries ---
+  Result<bool> InsertDelivery(const Delivery& delivery) override {
+    FW_TRY(CheckDeliveryKey(delivery));
+    // Only the (partner, advisory, revision, trigger) key may collide silently; SQLite checks
+    // that target first, so an id that exists with another key still fails (kConflict).
+    FW_ASSIGN_OR_RETURN(
+        auto s,
+        Prepare(fmt::format("INSERT INTO deliveries({}) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                            "?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(partner_id, advisory_id, "
+                            "revision, trigger) DO NOTHING",
+                            kDeliveryColumns)));
+    BindDelivery(s, delivery);
+    FW_TRY(ExplainConflict(s.Run(), fmt::format("delivery {}", delivery.id)));
+    return Changes() > 0;
+  }
+
+  Status UpdateDelivery(const Delivery& delivery) override {
+    FW_TRY(CheckDeliveryKey(delivery));
+    FW_ASSIGN_OR_RETURN(
+        auto s,
+        Prepare(
+            "UPDATE deliveries SET partner_id = ?2, advisory_id = ?3, revision = ?4, "
+            "trigger = ?5, state = ?6, attempts = ?7, created_at = ?8, next_attempt_at = ?9, "
+            "lease_until = ?10, claim_token = ?11, last_attempt_at = ?12, last_error = ?13, "
+            "delivered_at = ?14, package_sha256 = ?15, ledger_index = ?16, "
+            "acknowledged_at = ?17, acknowledged_via = ?18, cancel_reason = ?19 WHERE id = ?1"));
+    BindDelivery(s, delivery);
+    FW_TRY(ExplainConflict(s.Run(), fmt::format("delivery {}", delivery.id)));
+    if (Changes() == 0) {
+      return Fail(ErrorCode::kNotFound, fmt::format("delivery {} not found", delivery.id));
+    }
+    return Ok();
+  }
+
+  Result<std::optional<Delivery>> FindDelivery(const std::string& id) override {
+    FW_ASSIGN_OR_RETURN(
+        auto s, Prepare(fmt::format("SELECT {} FROM deliveries WHERE id = ?", kDeliveryColumns)));
+    s.Bind(1, id);
+    FW_ASSIGN_OR_RETURN(auto step, s.Step());
+    if (step == StepResult::kDone) return std::optional<Delivery>();
+    FW_ASSIGN_OR_RETURN(auto delivery, ReadDelivery(s));
+    return std::optional<Delivery>(std::move(delivery));
+  }
+
+  Result<std::vector<Delivery>> ListDeliveries(const DeliveryFilter& filter) override {
+    // Only the filters that are set appear in the text (at most 16 cached variants), so the
+    // planner can use the advisory or partner index instead of "?1 IS NULL OR ..." scans.
+    std::string where = "1";
+    if (filter.advisory_id) where += " AND advisory_id = ?1";
+    if (filter.partner_id) where += " AND partner_id = ?2";
+    if (filter.state) where += " AND state = ?3";
+    if (filter.unacknowledged_only) where += " AND state = 'delivered' AND acknowledged_at IS NULL";
+    FW_ASSIGN_OR_RETURN(auto s, Prepare(fmt::format("SELECT {} FROM deliveries WHERE {} ORDER BY "
+                                                    "created_at DESC, id DESC LIMIT ?4",
+                                                    kDeliveryColumns, where)));
+    if (filter.advisory_id) s.Bind(1, *filter.advisory_id);
+    if (filter.partner_id) s.Bind(2, *filter.partner_id);
+    if (filter.state) s.Bind(3, ToString(*filter.state));
+    s.Bind(4, LimitParam(filter.limit));
+    return ReadAll(s, ReadDelivery);
+  }
+
+  Result<std::vector<Delivery>> ListDueDeliveries(TimePoint now, size_t limit) override {
+    // Each half walks its own index in due order and stops at the limit; the outer query
+    // merges the two (at most 2 * limit rows). The state names are literals so that the
+    // partial index deliveries_lease applies.
+    FW_ASSIGN_OR_RETURN(
+        auto s,
+        Prepare(fmt::format(
+            "SELECT {0} FROM ("
+            "SELECT {0}, due FROM (SELECT {0}, next_attempt_at AS due FROM deliveries "
+            "WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id "
+            "LIMIT ?2) "
+            "UNION ALL "
+            "SELECT {0}, due FROM (SELECT {0}, lease_until AS due FROM deliveries "
+            "WHERE state = 'sending' AND lease_until <= ?1 ORDER BY lease_until, id LIMIT ?2)"
+            ") ORDER BY due, id LIMIT ?2",
+            kDeliveryColumns)));
+    s.Bind(1, ToUnixMicros(now)).Bind(2, LimitParam(limit));
+    return ReadAll(s, ReadDelivery);
+  }
+
+  Result<std::optional<TimePoint>> NextDeliveryDue() override {
+    // Two index lookups (deliveries_due, deliveries_lease); MIN skips the NULL of an empty half.
+    FW_ASSIGN_OR_RETURN(
+        auto s,
+        Prepare("SELECT MIN(due) FROM ("
+                "SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE state = 'pending' "
+                "UNION ALL "
+                "SELECT MIN(lease_until) FROM deliveries WHERE state = 'sending')"));
+    FW_ASSIGN_OR_RETURN(auto step, s.Step());
+    if (step == StepResult::kDone) {
+      return Fail(ErrorCode::kInternal, "database aggregate returned no row");
+    }
+    return OptionalTime(s.OptionalInt(0));
+  }
+
+  Result<int> CancelPartnerDeliveries(const std::string& partner_id,
+                                      const std::string& reason) override {
+    FW_ASSIGN_OR_RETURN(auto s,
+                        Prepare("UPDATE deliveries SET state = 'cancelled', "
+                                "cancel_reason = ?2, lease_until = NULL, claim_token = '' "
+                                "WHERE partner_id = ?1 AND state IN ('pending', 'sending')"));
+    FW_TRY(s.Bind(1, partner_id).Bind(2, reason).Run());
+    return Changes();
+  }
+
+  Result<std::vector<int64_t>> CountDeliveries() override {
+    constexpr size_t kStates = static_cast<size_t>(DeliveryState::kFailed) + 1;
+    FW_ASSIGN_OR_RETURN(auto s, Prepare("SELECT state, COUNT(*), "
+                                        "SUM(acknowledged_at IS NULL) FROM deliveries "
+                                        "GROUP BY state"));
+    std::vector<int64_t> counts(kStates + 1, 0);
+    while (true) {
+      FW_ASSIGN_OR_RETURN(auto step, s.Step());
+      if (step == StepResult::kDone) break;
+      FW_ASSIGN_OR_RETURN(auto state, Stored(ParseDeliveryState(s.Text(0)), "delivery state"));
+      counts[static_cast<size_t>(state)] = s.Int(1);
+      if (state == DeliveryState::kDelivered) counts[kStates] = s.Int(2);
+    }
+    return counts;
   }
 
   // --- ledger ---
