@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -177,30 +178,52 @@ Status Outbox::EnqueuePolicyGrants(store::Transaction& tx, const policy::Policy&
   // Shared pointers without ownership: the policies outlive this call.
   const VisibilityGate old_gate(std::shared_ptr<const policy::Policy>(&before, [](auto*) {}));
   const VisibilityGate new_gate(std::shared_ptr<const policy::Policy>(&after, [](auto*) {}));
+  // This runs inside the applying transaction: each advisory and revision is read once, not
+  // once per partner.
+  struct Loaded {
+    std::optional<Advisory> advisory;
+    std::vector<Release> releases;
+    std::vector<Artifact> artifacts;
+    std::map<int, std::optional<Revision>> revisions;
+  };
+  std::map<std::string, Loaded> loaded;
+  std::map<std::string, std::vector<std::string>> opened_for_tier;
   FW_ASSIGN_OR_RETURN(auto partners, tx.ListPartners({.status = PartnerStatus::kActive}));
   const std::string trigger = fmt::format("policy-{}", version);
   for (const auto& partner : partners) {
     if (partner.webhook_url.empty()) continue;
-    FW_ASSIGN_OR_RETURN(auto advisory_ids, tx.ListAdvisoriesOpenedFor(partner.tier, now));
-    for (const auto& advisory_id : advisory_ids) {
-      FW_ASSIGN_OR_RETURN(auto advisory, tx.FindAdvisory(advisory_id));
-      if (!advisory || advisory->withdrawn_at) continue;
-      FW_ASSIGN_OR_RETURN(auto releases, tx.ListReleases(advisory_id));
-      const auto number = EmbargoRevision(partner, *advisory, releases, now);
+    if (!opened_for_tier.contains(partner.tier)) {
+      FW_ASSIGN_OR_RETURN(opened_for_tier[partner.tier],
+                          tx.ListAdvisoriesOpenedFor(partner.tier, now));
+    }
+    for (const auto& advisory_id : opened_for_tier[partner.tier]) {
+      auto [it, fresh] = loaded.try_emplace(advisory_id);
+      Loaded& l = it->second;
+      if (fresh) {
+        FW_ASSIGN_OR_RETURN(l.advisory, tx.FindAdvisory(advisory_id));
+        FW_ASSIGN_OR_RETURN(l.releases, tx.ListReleases(advisory_id));
+        FW_ASSIGN_OR_RETURN(l.artifacts, tx.ListArtifacts(advisory_id));
+      }
+      if (!l.advisory || l.advisory->withdrawn_at) continue;
+      const auto number = EmbargoRevision(partner, *l.advisory, l.releases, now);
       if (!number) continue;
-      FW_ASSIGN_OR_RETURN(auto revision, tx.FindRevision(advisory_id, *number));
+      if (!l.revisions.contains(*number)) {
+        FW_ASSIGN_OR_RETURN(l.revisions[*number], tx.FindRevision(advisory_id, *number));
+      }
+      const auto& revision = l.revisions[*number];
       if (!revision) continue;
-      const auto new_facts = new_gate.FactsFor(partner, *advisory, *revision, releases, now);
+      const auto new_facts = new_gate.FactsFor(partner, *l.advisory, *revision, l.releases, now);
       if (!new_gate.MaySee(new_facts)) continue;
-      const auto old_facts = old_gate.FactsFor(partner, *advisory, *revision, releases, now);
+      const auto old_facts = old_gate.FactsFor(partner, *l.advisory, *revision, l.releases, now);
       bool grants = !old_gate.MaySee(old_facts);
       if (!grants) {
-        FW_ASSIGN_OR_RETURN(auto artifacts, tx.ListArtifacts(advisory_id));
-        const auto gained = DeliveredIds(new_gate, new_facts, artifacts);
-        const auto had = DeliveredIds(old_gate, old_facts, artifacts);
+        const auto gained = DeliveredIds(new_gate, new_facts, l.artifacts);
+        const auto had = DeliveredIds(old_gate, old_facts, l.artifacts);
         grants = !std::includes(had.begin(), had.end(), gained.begin(), gained.end());
       }
-      if (grants) FW_TRY(Enqueue(tx, partner.id, advisory_id, *number, trigger));
+      if (grants) {
+        FW_TRY(Enqueue(tx, partner.id, advisory_id, *number, trigger));
+      }
     }
   }
   return {};

@@ -429,6 +429,30 @@ TEST_F(PushTest, SuspensionAndPolicyChangesCancelWhatIsNotYetSent) {
   EXPECT_EQ(status_events.back()["details"]["deliveries_cancelled"], 1);
 }
 
+TEST_F(PushTest, ASuspensionDuringARequestOnTheWireIsRecordedTruthfully) {
+  OpenEarlyWave();
+  // The receiver suspends the partner while its request is being answered: the package has
+  // reached it, so the ledger must say so; nothing after the suspension is sent.
+  receiver.Answer([&](const Received& r) {
+    if (r.path == "/hook/" + sealed.id) {
+      EXPECT_TRUE(h.registry->ChangeStatus(h.admin, sealed.id, PartnerStatus::kSuspended,
+                                           "suspended mid-send"));
+    }
+    return Reply{.status = 200};
+  });
+  Run();
+  const auto sent = Only(sealed);
+  EXPECT_EQ(sent.state, DeliveryState::kDelivered);
+  ASSERT_TRUE(sent.ledger_index.has_value());
+  bool recorded = false;
+  for (const auto& e : h.LedgerEvents("delivery.sent")) {
+    recorded = recorded || e["details"]["delivery"] == sent.id;
+  }
+  EXPECT_TRUE(recorded);
+  EXPECT_EQ(Run().claimed, 0u);
+  EXPECT_EQ(receiver.RequestsTo("/hook/" + sealed.id).size(), 1u);
+}
+
 TEST_F(PushTest, APolicyThatGrantsMoreEnqueuesADeliveryOfTheNewView) {
   OpenEarlyWave();
   AcceptTerms(plain);

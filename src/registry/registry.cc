@@ -265,7 +265,8 @@ Result<Partner> Registry::ChangeStatus(const Principal& caller, const std::strin
   int cancelled = 0;
   if (to == PartnerStatus::kSuspended || to == PartnerStatus::kRemoved) {
     FW_ASSIGN_OR_RETURN(revoked, tx->RevokePartnerTokens(p.id, now));
-    // Pushes not yet sent stop here; a worker already sending finds the partner inactive.
+    // Pushes not yet started stop here. A request already on the wire completes and is
+    // recorded as what it was; nothing starts after this commits.
     FW_ASSIGN_OR_RETURN(cancelled, tx->CancelPartnerDeliveries(
                                        p.id, fmt::format("partner {}: {}", ToString(to), reason)));
   }

@@ -237,8 +237,10 @@ class Transaction {
                                                                         size_t limit) = 0;
   // The earliest next_attempt_at of a pending delivery (or lease_until of a sending one).
   [[nodiscard]] virtual Result<std::optional<TimePoint>> NextDeliveryDue() = 0;
-  // Sets every pending or sending delivery of the partner to cancelled with `reason`;
-  // returns how many.
+  // Sets every pending delivery of the partner to cancelled with `reason`; returns how many.
+  // Rows being sent are left to their worker: a request already on the wire completes and is
+  // recorded truthfully, and the worker's next decision (or the next claim after a crash)
+  // finds the partner inactive and cancels.
   [[nodiscard]] virtual Result<int> CancelPartnerDeliveries(const std::string& partner_id,
                                                             const std::string& reason) = 0;
   // How many deliveries are in each state, indexed by DeliveryState, plus (last element) how

@@ -440,6 +440,9 @@ TEST_F(OutboxE2eTest, KillNineDuringFanOutDeliversEachPackageOnceInEffect) {
   EXPECT_EQ(delivered, kPartners - kSuspended);
   EXPECT_EQ(sent.size(), delivered);
   EXPECT_EQ(cancelled_by_suspension, static_cast<int>(kSuspended));
+  // The last run shuts down cleanly (under the sanitizers: without leaks).
+  const int exit_code = StopServer();
+  EXPECT_EQ(exit_code, 0) << ServerErrors();
 
   const auto seconds = [](auto d) { return std::chrono::duration<double>(d).count(); };
   std::printf(
@@ -513,7 +516,8 @@ TEST_F(OutboxE2eTest, ReceiptOfAPushedPackageVerifiesThroughTheCli) {
       << other_log.bodies.begin()->second.begin()->second;
 
   const std::string pub = data_ + "/signing.pub";
-  StopServer();  // offline from here on
+  const int exit_code = StopServer();  // offline from here on
+  EXPECT_EQ(exit_code, 0) << ServerErrors();
   auto verified = Run({"verify", receipt_file, "--program-key", pub});
   ASSERT_EQ(verified.exit_code, 0) << verified.err;
   const json proved = json::parse(verified.out, nullptr, false);

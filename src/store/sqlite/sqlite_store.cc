@@ -1124,10 +1124,9 @@ class SqliteTransaction final : public Transaction {
 
   Result<int> CancelPartnerDeliveries(const std::string& partner_id,
                                       const std::string& reason) override {
-    FW_ASSIGN_OR_RETURN(auto s,
-                        Prepare("UPDATE deliveries SET state = 'cancelled', "
-                                "cancel_reason = ?2, lease_until = NULL, claim_token = '' "
-                                "WHERE partner_id = ?1 AND state IN ('pending', 'sending')"));
+    FW_ASSIGN_OR_RETURN(auto s, Prepare("UPDATE deliveries SET state = 'cancelled', "
+                                        "cancel_reason = ?2, lease_until = NULL, claim_token = '' "
+                                        "WHERE partner_id = ?1 AND state = 'pending'"));
     FW_TRY(s.Bind(1, partner_id).Bind(2, reason).Run());
     return Changes();
   }
