@@ -61,6 +61,22 @@ json DeliveryFacts(const Delivery& d, json extra) {
   return extra;
 }
 
+// The partner whose webhook an operator changes: kNotFound, or kFailedPrecondition if it has
+// no webhook.
+Result<std::optional<Partner>> PartnerWithWebhook(store::Transaction& tx,
+                                                  const std::string& partner_id) {
+  FW_ASSIGN_OR_RETURN(auto partner, tx.FindPartner(partner_id));
+  if (!partner) {
+    return Fail(ErrorCode::kNotFound,
+                fmt::format("partner {} not found", partner_id.substr(0, 64)));
+  }
+  if (partner->webhook_url.empty()) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                fmt::format("partner {} has no webhook", partner_id));
+  }
+  return partner;
+}
+
 }  // namespace
 
 json DeliveryJson(const Delivery& d) {
@@ -535,6 +551,12 @@ Result<std::vector<Delivery>> Outbox::List(const Principal& caller,
   if (caller.IsPartner()) {
     FW_TRY(Authorize(caller, Action::kPartnerView));
     filter.partner_id = caller.partner_id;
+    // A partner sees what it received, never what is queued or was cancelled: those rows can
+    // name an advisory the policy hides from it.
+    if (filter.state && *filter.state != DeliveryState::kDelivered) {
+      return std::vector<Delivery>{};
+    }
+    filter.state = DeliveryState::kDelivered;
   } else {
     FW_TRY(Authorize(caller, Action::kDeliveryRead));
   }
@@ -553,7 +575,8 @@ Result<Delivery> Outbox::Get(const Principal& caller, const std::string& id) con
   }
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kRead));
   FW_ASSIGN_OR_RETURN(auto found, tx->FindDelivery(id));
-  if (!found || (caller.IsPartner() && found->partner_id != caller.partner_id)) {
+  if (!found || (caller.IsPartner() && (found->partner_id != caller.partner_id ||
+                                        found->state != DeliveryState::kDelivered))) {
     return DeliveryNotFound(id);
   }
   return std::move(*found);
@@ -589,13 +612,12 @@ Result<Delivery> Outbox::Acknowledge(const Principal& caller, const std::string&
   const TimePoint now = clock_.Now();
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kWrite));
   FW_ASSIGN_OR_RETURN(auto found, tx->FindDelivery(id));
-  if (!found || found->partner_id != caller.partner_id) return DeliveryNotFound(id);
-  Delivery d = std::move(*found);
-  if (d.state != DeliveryState::kDelivered) {
-    return Fail(ErrorCode::kFailedPrecondition,
-                fmt::format("delivery {} is {}: only delivered packages can be acknowledged", id,
-                            ToString(d.state)));
+  // Only its own delivered packages exist for a partner (see List).
+  if (!found || found->partner_id != caller.partner_id ||
+      found->state != DeliveryState::kDelivered) {
+    return DeliveryNotFound(id);
   }
+  Delivery d = std::move(*found);
   if (d.acknowledged_at) return d;
   d.acknowledged_at = now;
   d.acknowledged_via = "api";
@@ -661,15 +683,7 @@ Result<WebhookSetup> Outbox::RotateWebhookSecret(const Principal& caller,
                                                  const std::string& partner_id) const {
   FW_TRY(Authorize(caller, Action::kDeliveryWrite));
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kWrite));
-  FW_ASSIGN_OR_RETURN(auto partner, tx->FindPartner(partner_id));
-  if (!partner) {
-    return Fail(ErrorCode::kNotFound,
-                fmt::format("partner {} not found", partner_id.substr(0, 64)));
-  }
-  if (partner->webhook_url.empty()) {
-    return Fail(ErrorCode::kFailedPrecondition,
-                fmt::format("partner {} has no webhook", partner_id));
-  }
+  FW_ASSIGN_OR_RETURN(auto partner, PartnerWithWebhook(*tx, partner_id));
   FW_ASSIGN_OR_RETURN(const int previous, WebhookGeneration(*tx, partner_id));
   const int generation = previous + 1;
   FW_TRY(tx->PutSetting(WebhookGenerationSetting(partner_id), std::to_string(generation)));
@@ -687,15 +701,7 @@ Result<WebhookSetup> Outbox::RotateWebhookSecret(const Principal& caller,
 Status Outbox::RemoveWebhook(const Principal& caller, const std::string& partner_id) const {
   FW_TRY(Authorize(caller, Action::kDeliveryWrite));
   FW_ASSIGN_OR_RETURN(auto tx, store_.Begin(store::TxMode::kWrite));
-  FW_ASSIGN_OR_RETURN(auto partner, tx->FindPartner(partner_id));
-  if (!partner) {
-    return Fail(ErrorCode::kNotFound,
-                fmt::format("partner {} not found", partner_id.substr(0, 64)));
-  }
-  if (partner->webhook_url.empty()) {
-    return Fail(ErrorCode::kFailedPrecondition,
-                fmt::format("partner {} has no webhook", partner_id));
-  }
+  FW_ASSIGN_OR_RETURN(auto partner, PartnerWithWebhook(*tx, partner_id));
   partner->webhook_url.clear();
   partner->updated_at = clock_.Now();
   FW_TRY(tx->UpdatePartner(*partner));

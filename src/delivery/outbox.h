@@ -132,10 +132,12 @@ class Outbox {
   [[nodiscard]] Result<std::optional<TimePoint>> NextDue() const;
 
   // --- the operator's and the partner's view ---
-  // kDeliveryRead sees all; a partner sees only its own (its filter.partner_id is forced).
+  // kDeliveryRead sees all; a partner sees only its own delivered packages (queued or
+  // cancelled rows may name an advisory the policy hides from it).
   [[nodiscard]] Result<std::vector<Delivery>> List(const Principal& caller,
                                                    store::DeliveryFilter filter) const;
-  // kNotFound for an unknown id or another partner's delivery.
+  // kNotFound for an unknown id, and for a partner also another partner's delivery or one not
+  // delivered.
   [[nodiscard]] Result<Delivery> Get(const Principal& caller, const std::string& id) const;
   // kDeliveryWrite. A pending or failed delivery becomes due now (attempts are kept; past the
   // retry horizon this is one more attempt). kFailedPrecondition for delivered, cancelled or
@@ -144,7 +146,7 @@ class Outbox {
   [[nodiscard]] Result<Delivery> Retry(const Principal& caller, const std::string& id) const;
   // The partner confirms it received a delivered package (its own only); recorded as
   // "delivery.acknowledged". Acknowledging again returns the first acknowledgement.
-  // kFailedPrecondition unless delivered.
+  // kNotFound unless delivered (as Get).
   [[nodiscard]] Result<Delivery> Acknowledge(const Principal& caller, const std::string& id) const;
   // The receipt of a delivered package (see delivery/receipt.h); signs a tree head covering it
   // when the latest one does not. The partner (own deliveries) or kDeliveryRead.

@@ -423,6 +423,16 @@ TEST_F(PushTest, SuspensionAndPolicyChangesCancelWhatIsNotYetSent) {
   const auto hidden = Only(plain);
   EXPECT_EQ(hidden.state, DeliveryState::kCancelled);
   EXPECT_NE(hidden.cancel_reason.find("no longer visible"), std::string::npos);
+  // The partner the policy excludes learns nothing of it from its deliveries either.
+  auto listed = h.Call("GET", "/api/v1/deliveries", plain.token);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_TRUE(listed.json["deliveries"].empty()) << listed.body;
+  EXPECT_EQ(listed.body.find(advisory), std::string::npos);
+  auto shown = h.Call("GET", "/api/v1/deliveries/" + hidden.id, plain.token);
+  EXPECT_EQ(shown.status, 404);
+  EXPECT_EQ(shown.json["error"]["message"], "delivery " + hidden.id + " not found");
+  EXPECT_EQ(h.Call("GET", "/api/v1/deliveries?state=cancelled", plain.token).json["deliveries"],
+            json::array());
   EXPECT_EQ(h.LedgerEvents("delivery.cancelled").size(), 1u);
   const auto status_events = h.LedgerEvents("partner.status_changed");
   ASSERT_FALSE(status_events.empty());
