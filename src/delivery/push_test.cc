@@ -562,6 +562,47 @@ TEST_F(PushTest, WebhookUrlsAreValidatedAndRotationChangesTheSecret) {
   EXPECT_EQ(h.LedgerEvents("webhook.removed").size(), 1u);
 }
 
+TEST_F(PushTest, RoutesAnswerBadInputWithClearErrorsAndChangeNothing) {
+  OpenEarlyWave();
+  const size_t ledger_before = h.LedgerSize();
+  const std::vector<std::pair<std::string, std::string>> bad_queries = {
+      {"/api/v1/deliveries?state=lost", "unknown delivery state"},
+      {"/api/v1/deliveries?limit=0", "limit"},
+      {"/api/v1/deliveries?limit=abc", "limit"},
+      {"/api/v1/deliveries?unacknowledged=maybe", "true or false"},
+      {"/api/v1/deliveries?colour=red", "colour"}};
+  for (const auto& [target, message] : bad_queries) {
+    auto answer = h.Call("GET", target, h.admin_token);
+    EXPECT_EQ(answer.status, 400) << target;
+    EXPECT_NE(answer.json["error"]["message"].get<std::string>().find(message), std::string::npos)
+        << target << ": " << answer.body;
+  }
+  const std::string hook = "/api/v1/partners/" + plain.id + "/webhook";
+  for (const std::string& body :
+       {std::string("{\"url\": 5}"), std::string("{}"),
+        std::string("{\"url\":\"https://x.example\",\"extra\":1}"), std::string("not json"),
+        std::string("{\"url\":\"ftp://x.example\"}")}) {
+    auto answer = h.Call("PUT", hook, h.admin_token, body);
+    EXPECT_EQ(answer.status, 400) << body << ": " << answer.body;
+    EXPECT_TRUE(answer.json["error"]["message"].is_string()) << body;
+  }
+  const auto queued = Only(plain);
+  EXPECT_EQ(h.Call("POST", "/api/v1/deliveries/" + queued.id + "/retry", h.admin_token,
+                   std::string("{\"now\":true}"))
+                .status,
+            400);
+  EXPECT_EQ(h.Call("GET", "/api/v1/deliveries/dlv_missing", h.admin_token).status, 404);
+  EXPECT_EQ(h.Call("POST", "/api/v1/partners/prt_missing/webhook/rotate", h.admin_token).status,
+            404);
+  EXPECT_EQ(h.Call("PUT", hook, plain.token, json{{"url", "https://x.example/"}}).status, 403);
+  EXPECT_EQ(h.Call("GET", "/api/v1/deliveries", "").status, 401);
+  // Nothing was written: same ledger, same webhook, same queue.
+  EXPECT_EQ(h.LedgerSize(), ledger_before);
+  EXPECT_EQ(Only(plain).state, DeliveryState::kPending);
+  Run();
+  EXPECT_EQ(receiver.RequestsTo("/hook/" + plain.id).size(), 1u);
+}
+
 TEST_F(PushTest, PartnersCanPullTheSamePackageOverTheApi) {
   // Embargoed: the same 404 as an unknown advisory.
   auto early = h.Call("GET", "/api/v1/advisories/" + advisory + "/package", sealed.token);
