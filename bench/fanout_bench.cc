@@ -42,6 +42,7 @@
 #include "crypto/crypto.h"
 #include "delivery/package.h"
 #include "delivery/pull.h"
+#include "run_filter.h"
 #include "store/store.h"
 #include "tests/testing/harness.h"
 
@@ -382,11 +383,8 @@ class FanOutReporter final : public benchmark::ConsoleReporter {
 
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs) {
-      if (run.error_occurred) continue;
-      const bool aggregate = run.run_type == Run::RT_Aggregate;
-      if (aggregate && run.aggregate_name != "median") continue;
       const std::string name = run.run_name.function_name;
-      if (!aggregate && medians_.count(name) != 0) continue;
+      if (!runs_.Keep(run, name)) continue;
       Numbers& n = numbers_[name];
       const double unit = benchmark::GetTimeUnitMultiplier(run.time_unit);
       n.us = run.GetAdjustedRealTime() / unit * 1e6;
@@ -394,7 +392,6 @@ class FanOutReporter final : public benchmark::ConsoleReporter {
       // MB/s of each package's output bytes (bytes per µs).
       const auto bytes = run.counters.find("bytes");
       n.mb_per_s = bytes == run.counters.end() || n.us <= 0 ? 0 : bytes->second.value / n.us;
-      if (aggregate) medians_.insert(name);
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -441,7 +438,7 @@ class FanOutReporter final : public benchmark::ConsoleReporter {
     double mb_per_s = 0;
   };
   std::map<std::string, Numbers> numbers_;
-  std::set<std::string> medians_;
+  RunFilter runs_;
 };
 
 }  // namespace

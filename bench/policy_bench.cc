@@ -29,6 +29,7 @@
 #include "console_color.h"
 #include "core/time.h"
 #include "policy/policy.h"
+#include "run_filter.h"
 
 namespace forewarn::policy {
 namespace {
@@ -313,13 +314,9 @@ class SpeedupReporter final : public benchmark::ConsoleReporter {
 
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs) {
-      if (run.error_occurred) continue;
-      const bool aggregate = run.run_type == Run::RT_Aggregate;
-      if (aggregate && run.aggregate_name != "median") continue;
       const std::string name = run.run_name.function_name + "/" + run.run_name.args;
-      if (!aggregate && medians_.count(name) != 0) continue;
+      if (!runs_.Keep(run, name)) continue;
       ns_[name] = run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit) * 1e9;
-      if (aggregate) medians_.insert(name);
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -340,7 +337,7 @@ class SpeedupReporter final : public benchmark::ConsoleReporter {
 
  private:
   std::map<std::string, double> ns_;
-  std::set<std::string> medians_;
+  bench::RunFilter runs_;
 };
 
 }  // namespace

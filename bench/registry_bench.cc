@@ -37,6 +37,7 @@
 #include "crypto/crypto.h"
 #include "ledger/ledger.h"
 #include "registry/registry.h"
+#include "run_filter.h"
 #include "store/store.h"
 #include "tests/testing/testing.h"
 
@@ -429,15 +430,11 @@ class RatioReporter final : public benchmark::ConsoleReporter {
 
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs) {
-      if (run.error_occurred) continue;
-      const bool aggregate = run.run_type == Run::RT_Aggregate;
-      if (aggregate && run.aggregate_name != "median") continue;
       const std::string name = run.run_name.function_name;
-      if (!aggregate && medians_.count(name) != 0) continue;
+      if (!runs_.Keep(run, name)) continue;
       const double ns =
           run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit) * 1e9;
       ns_[name] = ns;
-      if (aggregate) medians_.insert(name);
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -463,7 +460,7 @@ class RatioReporter final : public benchmark::ConsoleReporter {
 
  private:
   std::map<std::string, double> ns_;
-  std::set<std::string> medians_;  // names whose median was seen
+  bench::RunFilter runs_;
 };
 
 }  // namespace
