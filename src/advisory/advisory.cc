@@ -8,6 +8,7 @@
 
 #include "core/time.h"
 #include "standards/cvss.h"
+#include "trace/embed.h"
 
 namespace forewarn::advisory {
 namespace {
@@ -580,6 +581,16 @@ Result<Artifact> AdvisoryService::AddArtifact(const Principal& caller,
   artifact.created_by = caller.Actor();
   artifact.created_at = clock_.Now();
   artifact.advisory_id = advisory_id;
+  // Sensitive text is fingerprinted per recipient: malformed explicit markup is the author's
+  // mistake, reported now rather than when a partner first downloads it.
+  if (artifact.sensitivity == Sensitivity::kSensitive && LooksLikeText(input.content)) {
+    auto marks = trace::FindMarks(input.content,
+                                  trace::GuessLanguage(artifact.filename, artifact.media_type));
+    if (!marks) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("artifact fingerprint {}", marks.error().message));
+    }
+  }
   if (!input.alternative_of.empty() && !input.replaces.empty()) {
     return Fail(ErrorCode::kInvalidArgument,
                 "an artifact is either an alternative form or a replacement, not both");

@@ -27,6 +27,7 @@ struct AdvisoryOptions {
   size_t limit = 100;
   // artifacts
   std::string kind, file, alternative_of, replaces, media_type, sensitivity;
+  std::string partner;  // variant preview
 };
 
 // "NAME=RANGE" or "NAME=RANGE=FIXED" (the name may not contain '=').
@@ -305,6 +306,9 @@ void AddChanges(CLI::App* advisory, std::shared_ptr<AdvisoryOptions> o, Command&
   });
 }
 
+void AddFingerprintCommands(CLI::App* artifact, std::shared_ptr<AdvisoryOptions> o,
+                            Command& command);
+
 void AddArtifactCommands(CLI::App& app, std::shared_ptr<AdvisoryOptions> o, Command& command) {
   auto* artifact = app.add_subcommand("artifact", "Artifacts of an advisory");
   artifact->require_subcommand(1);
@@ -373,6 +377,7 @@ void AddArtifactCommands(CLI::App& app, std::shared_ptr<AdvisoryOptions> o, Comm
       });
     };
   });
+  AddFingerprintCommands(artifact, o, command);
   auto* get = artifact->add_subcommand("get", "Download an artifact (to --out or stdout)");
   get->add_option("--advisory", o->advisory, "Advisory id")->required();
   get->add_option("--artifact", o->artifact, "Artifact id")->required();
@@ -391,6 +396,62 @@ void AddArtifactCommands(CLI::App& app, std::shared_ptr<AdvisoryOptions> o, Comm
       out << answer.body;
       if (!out) return Fail(ErrorCode::kUnavailable, "cannot write " + o->out_file);
       std::cerr << fmt::format("{} bytes written to {}\n", answer.body.size(), o->out_file);
+      return Ok();
+    };
+  });
+}
+
+// `artifact marks` and `artifact variant`: the operator's view of an artifact's fingerprint.
+void AddFingerprintCommands(CLI::App* artifact, std::shared_ptr<AdvisoryOptions> o,
+                            Command& command) {
+  auto* marks = artifact->add_subcommand(
+      "marks", "Where an artifact's fingerprint marks are, and whether they carry enough bits");
+  marks->add_option("--advisory", o->advisory, "Advisory id")->required();
+  marks->add_option("--artifact", o->artifact, "Artifact id")->required();
+  marks->add_flag("--json", o->json_output, "Print JSON");
+  AddEndpointOptions(marks, o->endpoint);
+  marks->callback([o, &command] {
+    command = [o]() -> Status {
+      FW_ASSIGN_OR_RETURN(auto m, CallApi(o->endpoint, "GET",
+                                          AdvisoryPath(o->advisory) + "/artifacts/" +
+                                              UrlEncode(o->artifact) + "/marks"));
+      return PrintJsonOr(o->json_output, m, [&] {
+        if (!m.value("fingerprinted", false)) {
+          std::cout << "not fingerprinted (only sensitive text artifacts are)\n";
+          return;
+        }
+        std::cout << fmt::format(
+            "{} ({}): {} code bits; {} recipients, coalitions of {}, epsilon {} need {}\n",
+            Str(m["artifact"]), Str(m["language"]), Str(m["capacity_bits"]), Str(m["recipients"]),
+            Str(m["coalition"]), Str(m["epsilon"]), Str(m["needed_bits"]));
+        if (m["warning"].is_string()) std::cout << "warning: " << Str(m["warning"]) << "\n";
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& p : m["points"]) {
+          rows.push_back({Str(p["line"]), Str(p["family"]), Str(p["bits"]),
+                          Str(p["first_position"]), Str(p["description"])});
+        }
+        PrintTable({"LINE", "FAMILY", "BITS", "POSITION", "WHAT"}, rows);
+        for (const auto& c : m["canaries"]) {
+          std::cout << fmt::format("canary {} ({}): {} -> {} ({} places)\n", Str(c["slot"]),
+                                   Str(c["kind"]), Str(c["original"]), Str(c["pattern"]),
+                                   Str(c["occurrences"]));
+        }
+      });
+    };
+  });
+  auto* variant = artifact->add_subcommand(
+      "variant", "Print one partner's fingerprinted copy of an artifact (recorded on the ledger)");
+  variant->add_option("--advisory", o->advisory, "Advisory id")->required();
+  variant->add_option("--artifact", o->artifact, "Artifact id")->required();
+  variant->add_option("--partner", o->partner, "Partner id")->required();
+  AddEndpointOptions(variant, o->endpoint);
+  variant->callback([o, &command] {
+    command = [o]() -> Status {
+      FW_ASSIGN_OR_RETURN(auto answer, CallApiRaw(o->endpoint, "GET",
+                                                  AdvisoryPath(o->advisory) + "/artifacts/" +
+                                                      UrlEncode(o->artifact) +
+                                                      "/variant?partner=" + UrlEncode(o->partner)));
+      std::cout << answer.body << std::flush;
       return Ok();
     };
   });

@@ -30,9 +30,14 @@ std::string UrlEncode(std::string_view text) {
 
 namespace {
 
+// A request body and its media type.
+struct Body {
+  std::string bytes;
+  std::string content_type;
+};
+
 Result<http::ClientResponse> Send(const Endpoint& endpoint, const std::string& method,
-                                  const std::string& path,
-                                  const std::optional<nlohmann::json>& body) {
+                                  const std::string& path, const std::optional<Body>& body) {
   if (endpoint.url.empty()) {
     return Fail(ErrorCode::kInvalidArgument,
                 "no server URL: pass --url or set FOREWARN_URL (e.g. http://127.0.0.1:8080)");
@@ -48,8 +53,8 @@ Result<http::ClientResponse> Send(const Endpoint& endpoint, const std::string& m
   request.headers.emplace_back("Authorization", "Bearer " + endpoint.token);
   request.headers.emplace_back("Accept", "application/json");
   if (body) {
-    request.body = body->dump();
-    request.headers.emplace_back("Content-Type", "application/json");
+    request.body = body->bytes;
+    request.headers.emplace_back("Content-Type", body->content_type);
   }
   request.ca_file = endpoint.ca_file;
   request.verify_tls = !endpoint.insecure;
@@ -69,14 +74,32 @@ Result<http::ClientResponse> Send(const Endpoint& endpoint, const std::string& m
 
 }  // namespace
 
-Result<nlohmann::json> CallApi(const Endpoint& endpoint, const std::string& method,
-                               const std::string& path, const std::optional<nlohmann::json>& body) {
-  FW_ASSIGN_OR_RETURN(auto response, Send(endpoint, method, path, body));
+namespace {
+
+Result<nlohmann::json> ParseAnswer(const http::ClientResponse& response) {
   auto parsed = nlohmann::json::parse(response.body, nullptr, false);
   if (parsed.is_discarded()) {
     return Fail(ErrorCode::kInternal, "server answered with something that is not JSON");
   }
   return parsed;
+}
+
+}  // namespace
+
+Result<nlohmann::json> CallApi(const Endpoint& endpoint, const std::string& method,
+                               const std::string& path, const std::optional<nlohmann::json>& body) {
+  std::optional<Body> encoded;
+  if (body) encoded = Body{.bytes = body->dump(), .content_type = "application/json"};
+  FW_ASSIGN_OR_RETURN(auto response, Send(endpoint, method, path, encoded));
+  return ParseAnswer(response);
+}
+
+Result<nlohmann::json> CallApiWithText(const Endpoint& endpoint, const std::string& method,
+                                       const std::string& path, std::string text) {
+  FW_ASSIGN_OR_RETURN(
+      auto response,
+      Send(endpoint, method, path, Body{.bytes = std::move(text), .content_type = "text/plain"}));
+  return ParseAnswer(response);
 }
 
 Result<RawAnswer> CallApiRaw(const Endpoint& endpoint, const std::string& method,

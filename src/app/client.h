@@ -26,6 +26,12 @@ struct Endpoint {
                                              const std::string& path,
                                              const std::optional<nlohmann::json>& body = {});
 
+// Like CallApi, with `text` sent as the body as it is (Content-Type: text/plain), e.g. a leaked
+// document to trace.
+[[nodiscard]] Result<nlohmann::json> CallApiWithText(const Endpoint& endpoint,
+                                                     const std::string& method,
+                                                     const std::string& path, std::string text);
+
 // A successful answer's bytes, for downloads.
 struct RawAnswer {
   std::string body;

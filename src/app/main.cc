@@ -21,6 +21,7 @@
 #include "app/client.h"
 #include "app/delivery_commands.h"
 #include "app/demo.h"
+#include "app/investigate_commands.h"
 #include "app/policy_commands.h"
 #include "app/program.h"
 #include "core/time.h"
@@ -136,9 +137,12 @@ Status RunServe(const Options& o, const Clock& clock, crypto::Random& random) {
     return Fail(ErrorCode::kInvalidArgument, "give both --tls-cert and --tls-key, or neither");
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
-  FW_ASSIGN_OR_RETURN(auto program, Program::Open(o.data_dir, random, clock,
-                                                  static_cast<uint64_t>(config.max_artifact_bytes),
-                                                  OutboxConfigFrom(config)));
+  FW_ASSIGN_OR_RETURN(
+      auto program,
+      Program::Open(o.data_dir, random, clock, static_cast<uint64_t>(config.max_artifact_bytes),
+                    OutboxConfigFrom(config),
+                    trace::TraceSettings{.coalition = config.trace_coalition,
+                                         .epsilon_false = config.trace_epsilon}));
   http::ServerOptions options;
   FW_TRY(ApplyListen(config.listen, options));
   options.threads = config.threads;
@@ -611,6 +615,7 @@ int Main(int argc, char** argv) {
   AddAdvisoryCommands(app, command);
   AddPolicyCommands(app, command);
   AddDeliveryCommands(app, command);
+  AddInvestigateCommands(app, command);
 
   auto* audit = app.add_subcommand("audit", "The tamper-evident audit ledger");
   audit->require_subcommand(1);

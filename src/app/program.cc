@@ -66,6 +66,24 @@ Status ApplySetting(const std::string& source, const std::string& key, const nlo
     FW_TRY(SetInt(source, key, value, 60, 30 * 86400, config.webhook_retry_horizon_seconds));
   } else if (key == "webhook_parallelism") {
     FW_TRY(SetInt(source, key, value, 1, 64, config.webhook_parallelism));
+  } else if (key == "trace_coalition") {
+    FW_TRY(SetInt(source, key, value, 1, 10, config.trace_coalition));
+  } else if (key == "trace_epsilon") {
+    double epsilon = 0;
+    if (value.is_number()) {
+      epsilon = value.get<double>();
+    } else if (value.is_string()) {
+      const std::string text = value.get<std::string>();
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), epsilon);
+      if (ec != std::errc{} || ptr != text.data() + text.size()) epsilon = -1;
+    } else {
+      epsilon = -1;
+    }
+    if (!(epsilon > 0.0 && epsilon < 0.5)) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: 'trace_epsilon' must be a number in (0, 0.5)", source));
+    }
+    config.trace_epsilon = epsilon;
   } else if (key == "max_artifact_bytes") {
     FW_TRY(SetInt(source, key, value, 1, 1 << 30, config.max_artifact_bytes));
   } else if (key == "log_level") {
@@ -118,6 +136,8 @@ Result<ServeConfig> LoadServeConfig(const std::filesystem::path& data_dir) {
       {"FOREWARN_WEBHOOK_INITIAL_RETRY_SECONDS", "webhook_initial_retry_seconds"},
       {"FOREWARN_WEBHOOK_RETRY_HORIZON_SECONDS", "webhook_retry_horizon_seconds"},
       {"FOREWARN_WEBHOOK_PARALLELISM", "webhook_parallelism"},
+      {"FOREWARN_TRACE_COALITION", "trace_coalition"},
+      {"FOREWARN_TRACE_EPSILON", "trace_epsilon"},
       {"FOREWARN_TREE_HEAD_INTERVAL_SECONDS", "tree_head_interval_seconds"}};
   for (const auto& [variable, key] : env_keys) {
     const char* raw = std::getenv(variable);  // read once at start-up, before threads exist
@@ -135,7 +155,8 @@ Result<ServeConfig> LoadServeConfig(const std::filesystem::path& data_dir) {
                                                        "webhook_timeout_seconds",
                                                        "webhook_initial_retry_seconds",
                                                        "webhook_retry_horizon_seconds",
-                                                       "webhook_parallelism"};
+                                                       "webhook_parallelism",
+                                                       "trace_coalition"};
     int number = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
     if (kIntegerKeys.count(key) > 0 && ec == std::errc{} && ptr == text.data() + text.size()) {
@@ -294,7 +315,9 @@ Result<std::string> Program::Init(const std::filesystem::path& data_dir,
 Result<std::unique_ptr<Program>> Program::Open(const std::filesystem::path& data_dir,
                                                crypto::Random& random, const Clock& clock,
                                                uint64_t max_artifact_bytes,
-                                               delivery::OutboxConfig outbox_config) {
+                                               delivery::OutboxConfig outbox_config,
+                                               trace::TraceSettings trace_settings) {
+  FW_TRY(trace::ValidateTraceSettings(trace_settings));
   if (!std::filesystem::exists(data_dir / kDatabaseFile)) {
     return Fail(ErrorCode::kNotFound,
                 fmt::format("{} holds no program; run 'forewarn init --data {}' first",
@@ -331,6 +354,11 @@ Result<std::unique_ptr<Program>> Program::Open(const std::filesystem::path& data
       *program->store_, *program->ledger_, *program->recorder_, clock, random, *program->policies_,
       crypto::DeriveKey(program->keys_.program_secret, "feedcurs", 1), program->monitor_.get(),
       &program->keys_.signing);
+  program->fingerprints_ = std::make_unique<delivery::Fingerprints>(
+      crypto::DeriveKey(program->keys_.program_secret, "fwtrace", 1), trace_settings);
+  program->pull_->UseFingerprints(program->fingerprints_.get());
+  program->fingerprint_ops_ = std::make_unique<delivery::FingerprintOperations>(
+      *program->store_, *program->recorder_, *program->fingerprints_);
   program->outbox_batch_ = std::max<size_t>(outbox_config.batch, 1);
   program->outbox_ = std::make_unique<delivery::Outbox>(*program->store_, *program->ledger_, clock,
                                                         random, program->keys_, *program->pull_,
@@ -361,7 +389,8 @@ Result<std::unique_ptr<Program>> Program::Open(const std::filesystem::path& data
                        .policies = program->policies_.get(),
                        .insight = program->insight_.get(),
                        .monitor = program->monitor_.get(),
-                       .outbox = program->outbox_.get()});
+                       .outbox = program->outbox_.get(),
+                       .fingerprints = program->fingerprint_ops_.get()});
   FW_TRY(program->advisories_->ReconcileTiers("system"));
   program->RunScheduler();
   return program;

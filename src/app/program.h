@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "crypto/crypto.h"
+#include "delivery/fingerprints.h"
 #include "delivery/impact.h"
 #include "delivery/outbox.h"
 #include "delivery/pull.h"
@@ -56,6 +57,10 @@ struct ServeConfig {
   int webhook_initial_retry_seconds = 30;
   int webhook_retry_horizon_seconds = 86400;
   int webhook_parallelism = 4;
+  // Fingerprinting (docs/tracing.md): the coalition size codes are designed against and the
+  // bound on falsely accusing any partner when a leak is traced.
+  int trace_coalition = 2;
+  double trace_epsilon = 1e-6;
 };
 
 // The outbox settings `config` asks for.
@@ -109,7 +114,7 @@ class Program {
   [[nodiscard]] static Result<std::unique_ptr<Program>> Open(
       const std::filesystem::path& data_dir, crypto::Random& random, const Clock& clock,
       uint64_t max_artifact_bytes = kDefaultMaxArtifactBytes,
-      delivery::OutboxConfig outbox_config = {});
+      delivery::OutboxConfig outbox_config = {}, trace::TraceSettings trace_settings = {});
 
   // Records releases that have come due (the scheduler's tick); logs failures.
   void RunScheduler();
@@ -125,6 +130,7 @@ class Program {
   http::Api& api() { return *api_; }
   advisory::AdvisoryService& advisories() { return *advisories_; }
   delivery::PullService& pull() { return *pull_; }
+  const delivery::Fingerprints& fingerprints() const { return *fingerprints_; }
   policy::PolicyService& policies() { return *policies_; }
   delivery::PolicyInsight& insight() { return *insight_; }
   monitor::ActivityMonitor& monitor() { return *monitor_; }
@@ -145,6 +151,8 @@ class Program {
   std::unique_ptr<policy::PolicyService> policies_;
   std::unique_ptr<delivery::PolicyInsight> insight_;
   std::unique_ptr<monitor::ActivityMonitor> monitor_;
+  std::unique_ptr<delivery::Fingerprints> fingerprints_;
+  std::unique_ptr<delivery::FingerprintOperations> fingerprint_ops_;
   std::unique_ptr<delivery::PullService> pull_;
   std::unique_ptr<delivery::Outbox> outbox_;
   size_t outbox_batch_ = 1;

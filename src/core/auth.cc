@@ -82,6 +82,10 @@ std::string_view ToString(Action action) {
       return "delivery.read";
     case Action::kDeliveryWrite:
       return "delivery.write";
+    case Action::kFingerprintRead:
+      return "fingerprint.read";
+    case Action::kLeakTrace:
+      return "leak.trace";
   }
   return "unknown";
 }
@@ -94,13 +98,14 @@ bool Allowed(Role role, Action action) {
       return action == Action::kPartnerRead || action == Action::kTierRead ||
              action == Action::kAdvisoryRead || action == Action::kAdvisoryWrite ||
              action == Action::kArtifactContentRead || action == Action::kPolicyRead ||
-             action == Action::kDeliveryRead;
+             action == Action::kDeliveryRead || action == Action::kFingerprintRead;
     case Role::kInvestigator:
       return action == Action::kPartnerRead || action == Action::kPartnerHistory ||
              action == Action::kTierRead || action == Action::kLedgerRead ||
              action == Action::kAdvisoryRead || action == Action::kArtifactContentRead ||
              action == Action::kPolicyRead || action == Action::kAlertRead ||
-             action == Action::kAlertWrite || action == Action::kDeliveryRead;
+             action == Action::kAlertWrite || action == Action::kDeliveryRead ||
+             action == Action::kFingerprintRead || action == Action::kLeakTrace;
     case Role::kAuditor:
       return action == Action::kPartnerRead || action == Action::kPartnerHistory ||
              action == Action::kTierRead || action == Action::kLedgerRead ||

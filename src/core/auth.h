@@ -78,6 +78,8 @@ enum class Action {
   kAlertWrite,           // acknowledge an alert
   kDeliveryRead,         // push deliveries of every partner: state, attempts, errors, receipts
   kDeliveryWrite,        // retry a delivery; approve, rotate or remove a partner's webhook
+  kFingerprintRead,      // an artifact's marks and capacity, and any partner's variant (preview)
+  kLeakTrace,            // trace a leaked copy to partners (accusations, canary hits)
 };
 
 std::string_view ToString(Action action);

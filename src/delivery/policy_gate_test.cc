@@ -136,7 +136,17 @@ TEST_F(PolicyGateTest, RestrictedPartnersGetTheDescriptionAndNeverAByteOfThePoc)
   auto got = Download(restricted, description);
   ASSERT_EQ(got.status, 200) << got.body;
   EXPECT_EQ(got.body, kDescription);
-  EXPECT_EQ(Download(open, poc).body, kPoc);
+  // The open partner gets the PoC as its own fingerprinted copy: exactly the operator's preview
+  // of that partner's variant, with the PoC's content (the marker's stem, the target path).
+  const std::string copy = Download(open, poc).body;
+  EXPECT_NE(copy, kPoc);
+  EXPECT_NE(copy.find("poc-bytes-7f3a9c"), std::string::npos);
+  EXPECT_NE(copy.find("ToolPane.aspx"), std::string::npos);
+  EXPECT_EQ(copy, h.Call("GET",
+                         "/api/v1/advisories/" + advisory + "/artifacts/" + poc +
+                             "/variant?partner=" + open.id,
+                         h.admin_token)
+                      .body);
   EXPECT_EQ(Download(open, description).status, 404);  // the original partner gets the original
 
   // Not even the PoC's id or file name appears in what the restricted partner reads.

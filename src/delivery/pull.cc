@@ -108,6 +108,12 @@ PullService::PullService(store::Store& store, const ledger::Ledger& ledger,
       monitor_(monitor),
       package_key_(package_key) {}
 
+Result<ArtifactCopy> PullService::CopyFor(const Artifact& artifact, std::string content,
+                                          const std::string& partner_id) const {
+  if (fingerprints_ != nullptr) return fingerprints_->CopyFor(artifact, content, partner_id);
+  return ArtifactCopy{.bytes = std::move(content), .sha256 = artifact.content_sha256};
+}
+
 Result<VisibilityGate> PullService::Gate(store::Transaction& tx) const {
   FW_ASSIGN_OR_RETURN(auto active, policies_.Current(tx));
   return VisibilityGate(active->policy);
@@ -470,11 +476,14 @@ Result<std::optional<PackageContent>> PullService::PackagePayload(
       return Fail(ErrorCode::kInternal,
                   fmt::format("content of artifact {} is missing from the store", artifact.id));
     }
-    contents.push_back({{"id", artifact.id},
-                        {"filename", artifact.filename},
-                        {"media_type", artifact.media_type},
-                        {"sha256", artifact.content_sha256},
-                        {"content_base64", crypto::Base64(*bytes)}});
+    FW_ASSIGN_OR_RETURN(ArtifactCopy copy, CopyFor(artifact, std::move(*bytes), partner.id));
+    json entry = {{"id", artifact.id},
+                  {"filename", artifact.filename},
+                  {"media_type", artifact.media_type},
+                  {"sha256", copy.sha256},
+                  {"content_base64", crypto::Base64(copy.bytes)}};
+    if (copy.fingerprint_id) entry["fingerprint"] = *copy.fingerprint_id;
+    contents.push_back(std::move(entry));
   }
   PackageContent out;
   out.revision = view->revision->number;
@@ -595,21 +604,21 @@ Result<Delivered> PullService::FetchArtifact(const Principal& caller,
     return Fail(ErrorCode::kInternal,
                 fmt::format("content of artifact {} is missing from the store", delivered->id));
   }
+  FW_ASSIGN_OR_RETURN(ArtifactCopy copy, CopyFor(*delivered, std::move(*content), partner.id));
   Delivered out;
-  out.body = std::move(*content);
+  out.body = std::move(copy.bytes);
   out.media_type = delivered->media_type;
   out.filename = delivered->filename;
-  // The bytes are the stored content, whose digest is known (fingerprinted copies will differ).
-  out.content_sha256 = delivered->content_sha256;
+  out.content_sha256 = copy.sha256;
   tx.reset();
-  FW_ASSIGN_OR_RETURN(auto recorded,
-                      Record(caller, "artifact.fetched", delivered->id,
-                             {{"advisory", advisory_id},
-                              {"revision", revision.number},
-                              {"primary", primary->id},
-                              {"form", delivered == primary ? "original" : "alternative"},
-                              {"size", out.body.size()}},
-                             std::move(out)));
+  json details = {{"advisory", advisory_id},
+                  {"revision", revision.number},
+                  {"primary", primary->id},
+                  {"form", delivered == primary ? "original" : "alternative"},
+                  {"size", out.body.size()}};
+  if (copy.fingerprint_id) details["fingerprint"] = *copy.fingerprint_id;
+  FW_ASSIGN_OR_RETURN(auto recorded, Record(caller, "artifact.fetched", delivered->id,
+                                            std::move(details), std::move(out)));
   Observe(caller, advisory_id, "artifact.fetched", recorded);
   return recorded;
 }

@@ -31,6 +31,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "crypto/crypto.h"
+#include "delivery/fingerprints.h"
 #include "delivery/visibility.h"
 #include "ledger/ledger.h"
 #include "ledger/recorder.h"
@@ -84,6 +85,10 @@ class PullService {
   // Sets the hook AcceptTerms calls; set once, before serving.
   void OnTermsAccepted(TermsAcceptedHook hook) { terms_hook_ = std::move(hook); }
 
+  // Serves each partner its fingerprinted copy of sensitive artifacts (downloads and packages);
+  // without it partners get the stored bytes. Set once, before serving; must outlive the service.
+  void UseFingerprints(const Fingerprints* fingerprints) { fingerprints_ = fingerprints; }
+
   // What became available to the partner after `cursor` ("" = from the beginning), oldest
   // first: {"items":[{"advisory","revision","event":"released"|"public"|"withdrawn","at",
   // "title","url"}],"next_cursor","has_more"}. Pass next_cursor back to continue; it is valid
@@ -113,7 +118,8 @@ class PullService {
 
   // The bytes of an artifact the partner receives (an original or the alternative form the
   // gate chose, by the id the advisory view lists). Requires accepted terms. Recorded as
-  // "artifact.fetched" with the hash of the delivered bytes.
+  // "artifact.fetched" with the hash of the delivered bytes and, for a fingerprinted copy, its
+  // "fingerprint" id.
   [[nodiscard]] Result<Delivered> FetchArtifact(const Principal& caller,
                                                 const std::string& advisory_id,
                                                 const std::string& artifact_id) const;
@@ -129,7 +135,8 @@ class PullService {
   // see it (embargo, status, policy). Records nothing. The payload:
   // {"format":"forewarn-advisory/1","partner","generated_at","delivery" (or null),
   //  "advisory": the view GetAdvisory shows,
-  //  "contents":[{"id","filename","media_type","sha256","content_base64"}] (each artifact the
+  //  "contents":[{"id","filename","media_type","sha256","content_base64"[,"fingerprint"]}]
+  //  (the partner's own copy of each artifact the
   //  partner may download; empty until it accepted the terms or once withdrawn)}.
   [[nodiscard]] Result<std::optional<PackageContent>> PackagePayload(
       store::Transaction& tx, const Partner& partner, const std::string& advisory_id, TimePoint now,
@@ -139,6 +146,9 @@ class PullService {
   struct View;
   struct CallerView;
   // GetAdvisory's body for `partner`, and the artifact forms it lists (with the terms accepted).
+  // The partner's copy of an artifact's content (fingerprinted when configured).
+  [[nodiscard]] Result<ArtifactCopy> CopyFor(const Artifact& artifact, std::string content,
+                                             const std::string& partner_id) const;
   struct AdvisoryBody {
     nlohmann::json body;
     bool terms_accepted = false;
@@ -193,6 +203,7 @@ class PullService {
   crypto::SecretBytes cursor_key_;
   monitor::ActivityMonitor* monitor_;
   const crypto::SigningKeyPair* package_key_;
+  const Fingerprints* fingerprints_ = nullptr;
   TermsAcceptedHook terms_hook_;
   static constexpr size_t kRevisionCacheSize = 4096;
   static constexpr size_t kScheduleCacheSize = 16384;

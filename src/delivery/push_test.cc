@@ -302,7 +302,15 @@ TEST_F(PushTest, AcceptingTermsPushesTheFullPersonalizedContent) {
   ASSERT_EQ(full->payload["contents"].size(), 1u);
   const auto& content = full->payload["contents"][0];
   EXPECT_EQ(content["filename"], "exploit.py");
-  EXPECT_EQ(*crypto::FromBase64(content["content_base64"].get<std::string>()), kPoc);
+  // The partner's own fingerprinted copy, as the operator previews it, with its fingerprint id.
+  const std::string copy = *crypto::FromBase64(content["content_base64"].get<std::string>());
+  EXPECT_EQ(copy, h.Call("GET",
+                         "/api/v1/advisories/" + advisory + "/artifacts/" +
+                             content["id"].get<std::string>() + "/variant?partner=" + sealed.id,
+                         h.admin_token)
+                      .body);
+  EXPECT_EQ(content["sha256"], crypto::Hex(crypto::Sha256(copy)));
+  EXPECT_TRUE(content["fingerprint"].get<std::string>().starts_with("fp_"));
 
   // The restricted cohort gets the description, never the PoC bytes.
   const auto plain_body = receiver.RequestsTo("/hook/" + plain.id).back().body;

@@ -170,6 +170,9 @@ struct Api::Impl {
     if (ctx.outbox != nullptr) {
       for (auto& spec : DeliveryRoutes(*ctx.outbox)) Add(std::move(spec));
     }
+    if (ctx.fingerprints != nullptr) {
+      for (auto& spec : TraceRoutes(*ctx.fingerprints)) Add(std::move(spec));
+    }
   }
 
   void Add(std::string method, std::string pattern, Access access, HandlerFn handler,

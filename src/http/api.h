@@ -26,6 +26,7 @@
 
 namespace forewarn::delivery {
 class Outbox;
+class FingerprintOperations;
 }  // namespace forewarn::delivery
 
 namespace forewarn::http {
@@ -46,6 +47,8 @@ struct ApiContext {
   // Push delivery: the delivery and webhook endpoints and the delivery gauges in /metrics
   // (none of them without it). Not owned; must outlive the Api.
   delivery::Outbox* outbox = nullptr;
+  // Fingerprinting: marks, variant preview and leak trace endpoints (none without it).
+  delivery::FingerprintOperations* fingerprints = nullptr;
 };
 
 class Api {

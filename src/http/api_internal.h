@@ -22,6 +22,7 @@
 
 namespace forewarn::delivery {
 class Outbox;
+class FingerprintOperations;
 }  // namespace forewarn::delivery
 
 namespace forewarn::http {
@@ -90,6 +91,8 @@ std::vector<RouteSpec> AlertRoutes(monitor::ActivityMonitor& monitor);
 // The push-delivery endpoints: deliveries, their acknowledgement and receipts, and partners'
 // webhooks (delivery_routes.cc).
 std::vector<RouteSpec> DeliveryRoutes(delivery::Outbox& outbox);
+// The fingerprinting endpoints: marks, variant preview, leak trace (trace_routes.cc).
+std::vector<RouteSpec> TraceRoutes(delivery::FingerprintOperations& operations);
 // The delivery gauges for /metrics: forewarn_deliveries{state} and
 // forewarn_deliveries_unacknowledged; empty if the counts cannot be read.
 std::string DeliveryMetrics(const delivery::Outbox& outbox);

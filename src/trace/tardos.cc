@@ -69,6 +69,35 @@ Status ValidateDesign(int n_users, int coalition, double epsilon_false) {
   return Ok();
 }
 
+// The biases p_i of a code of length m with cutoff t: arcsine density on [t, 1-t].
+std::vector<double> Biases(int m, double t, const crypto::SecretBytes& key) {
+  const double lo = std::asin(std::sqrt(t));
+  const double hi = std::numbers::pi / 2.0 - lo;
+  std::vector<double> bias(m);
+  for (int block = 0; block * kUniformsPerHash < m; ++block) {
+    const auto u = KeyedUniforms(key, kBiasLabel, static_cast<uint64_t>(block), 0);
+    for (int k = 0; k < kUniformsPerHash && block * kUniformsPerHash + k < m; ++k) {
+      const double s = std::sin(lo + u[k] * (hi - lo));
+      // Clamp against rounding so that the documented [t, 1-t] range holds exactly.
+      bias[block * kUniformsPerHash + k] = std::clamp(s * s, t, 1.0 - t);
+    }
+  }
+  return bias;
+}
+
+// Sets the 1 bits of user `number`'s codeword in `row` (bit i = word i/64, bit i%64).
+void FillRow(const crypto::SecretBytes& key, uint64_t number, const std::vector<double>& bias,
+             uint64_t* row) {
+  const int m = static_cast<int>(bias.size());
+  for (int block = 0; block * kUniformsPerHash < m; ++block) {
+    const auto u = KeyedUniforms(key, kBitLabel, number, static_cast<uint64_t>(block));
+    for (int k = 0; k < kUniformsPerHash && block * kUniformsPerHash + k < m; ++k) {
+      const int i = block * kUniformsPerHash + k;
+      if (u[k] < bias[i]) row[i / 64] |= uint64_t{1} << (i % 64);
+    }
+  }
+}
+
 Status ValidateParams(const TardosParams& p) {
   FW_TRY(ValidateDesign(p.n_users, p.coalition, p.epsilon_false));
   if (p.code_length < 1) return Fail(ErrorCode::kInvalidArgument, "tardos: code_length < 1");
@@ -193,38 +222,44 @@ double BernsteinBound(const TardosParams& params, int observed_positions, double
 }
 
 Result<TardosCode> TardosCode::Create(const TardosParams& params, const crypto::SecretBytes& key) {
+  std::vector<uint64_t> numbers(params.n_users > 0 ? static_cast<size_t>(params.n_users) : 0);
+  for (size_t u = 0; u < numbers.size(); ++u) numbers[u] = u;
+  return CreateForUsers(params, key, numbers);
+}
+
+Result<TardosCode> TardosCode::CreateForUsers(const TardosParams& params,
+                                              const crypto::SecretBytes& key,
+                                              const std::vector<uint64_t>& user_numbers) {
   FW_TRY(ValidateParams(params));
   if (key.size() < 16 || key.size() > 64) {
     return Fail(ErrorCode::kInvalidArgument, "tardos: key must be 16..64 bytes");
   }
-  TardosCode code(params);
-  const int m = params.code_length;
-  const double lo = std::asin(std::sqrt(params.cutoff_t));
-  const double hi = std::numbers::pi / 2.0 - lo;
-  code.bias_.resize(m);
-  for (int block = 0; block * kUniformsPerHash < m; ++block) {
-    const auto u = KeyedUniforms(key, kBiasLabel, static_cast<uint64_t>(block), 0);
-    for (int k = 0; k < kUniformsPerHash && block * kUniformsPerHash + k < m; ++k) {
-      const double s = std::sin(lo + u[k] * (hi - lo));
-      // Clamp against rounding so that the documented [t, 1-t] range holds exactly.
-      code.bias_[block * kUniformsPerHash + k] =
-          std::clamp(s * s, params.cutoff_t, 1.0 - params.cutoff_t);
-    }
+  if (user_numbers.size() != static_cast<size_t>(params.n_users)) {
+    return Fail(ErrorCode::kInvalidArgument, "tardos: one user number per user is required");
   }
-  code.words_per_user_ = (static_cast<size_t>(m) + 63) / 64;
+  TardosCode code(params);
+  code.bias_ = Biases(params.code_length, params.cutoff_t, key);
+  code.words_per_user_ = (static_cast<size_t>(params.code_length) + 63) / 64;
   code.bits_.assign(code.words_per_user_ * params.n_users, 0);
   for (int user = 0; user < params.n_users; ++user) {
-    uint64_t* row = code.bits_.data() + code.words_per_user_ * user;
-    for (int block = 0; block * kUniformsPerHash < m; ++block) {
-      const auto u =
-          KeyedUniforms(key, kBitLabel, static_cast<uint64_t>(user), static_cast<uint64_t>(block));
-      for (int k = 0; k < kUniformsPerHash && block * kUniformsPerHash + k < m; ++k) {
-        const int i = block * kUniformsPerHash + k;
-        if (u[k] < code.bias_[i]) row[i / 64] |= uint64_t{1} << (i % 64);
-      }
-    }
+    FillRow(key, user_numbers[user], code.bias_, code.bits_.data() + code.words_per_user_ * user);
   }
   return code;
+}
+
+std::vector<uint8_t> CodewordOf(int code_length, double cutoff_t, const crypto::SecretBytes& key,
+                                uint64_t user_number) {
+  if (code_length < 1 || !(cutoff_t > 0.0 && cutoff_t < 0.5) || key.size() < 16 ||
+      key.size() > 64) {
+    return {};
+  }
+  const std::vector<double> bias = Biases(code_length, cutoff_t, key);
+  std::vector<uint64_t> row((static_cast<size_t>(code_length) + 63) / 64, 0);
+  FillRow(key, user_number, bias, row.data());
+  std::vector<uint8_t> word(code_length);
+  for (int i = 0; i < code_length; ++i)
+    word[i] = static_cast<uint8_t>((row[i / 64] >> (i % 64)) & 1U);
+  return word;
 }
 
 bool TardosCode::Bit(int user, int i) const {

@@ -94,6 +94,12 @@ double BernsteinBound(const TardosParams& params, int observed_positions, double
 // benchmark). Requires coalition >= 1 and 0 < cutoff_t < 1/2; returns NaN otherwise.
 double CoalitionDrift(int coalition, double cutoff_t);
 
+// One user's codeword (code_length values of 0/1) without building a matrix: the same bits as
+// CreateForUsers gives the row of `user_number` for a code with this length, cutoff and key.
+// Empty if code_length < 1, cutoff_t is not in (0, 1/2) or the key is not 16..64 bytes.
+std::vector<uint8_t> CodewordOf(int code_length, double cutoff_t, const crypto::SecretBytes& key,
+                                uint64_t user_number);
+
 struct Accusation {
   int user = 0;                       // index in 0 .. n_users-1
   double score = 0;                   // the user's symmetric Tardos score
@@ -111,6 +117,15 @@ class TardosCode {
   // (0, 1), threshold_z not finite) or n_users * code_length > 2^31.
   [[nodiscard]] static Result<TardosCode> Create(const TardosParams& params,
                                                  const crypto::SecretBytes& key);
+
+  // The same code restricted to the given users: row r holds the codeword of user number
+  // `user_numbers[r]` (any 64-bit value, e.g. derived from a partner id), so a user's codeword
+  // depends only on (key, cutoff_t, its number) and not on who else is in the set. n_users must
+  // equal user_numbers.size(); Codeword, Scores and Accuse index rows. Create(params, key) is
+  // CreateForUsers with numbers 0 .. n_users-1. Errors: as Create.
+  [[nodiscard]] static Result<TardosCode> CreateForUsers(const TardosParams& params,
+                                                         const crypto::SecretBytes& key,
+                                                         const std::vector<uint64_t>& user_numbers);
 
   const TardosParams& params() const { return params_; }
   int length() const { return params_.code_length; }

@@ -184,6 +184,24 @@ TEST_F(TardosTest, SameKeySameCodeDifferentKeyDifferentCode) {
   EXPECT_TRUE(std::isnan(a.Bias(params.code_length)));
 }
 
+TEST_F(TardosTest, UserNumbersFixCodewordsWhateverTheSet) {
+  auto params = ChooseParams(3, 2, 1e-4).value();
+  const auto key = KeyFromSeed(11);
+  auto small = TardosCode::CreateForUsers(params, key, {5, 900, 77}).value();
+  params.n_users = 4;
+  auto large = TardosCode::CreateForUsers(params, key, {1234, 77, 900, 5}).value();
+  EXPECT_EQ(small.Codeword(0), large.Codeword(3));
+  EXPECT_EQ(small.Codeword(2), large.Codeword(1));
+  EXPECT_EQ(CodewordOf(params.code_length, params.cutoff_t, key, 900), small.Codeword(1));
+  // Create numbers users 0 .. n-1.
+  auto plain = TardosCode::Create(params, key).value();
+  auto numbered = TardosCode::CreateForUsers(params, key, {0, 1, 2, 3}).value();
+  EXPECT_EQ(plain.Codeword(2), numbered.Codeword(2));
+  EXPECT_FALSE(TardosCode::CreateForUsers(params, key, {1, 2}).has_value());
+  EXPECT_TRUE(CodewordOf(0, params.cutoff_t, key, 1).empty());
+  EXPECT_TRUE(CodewordOf(10, 0.5, key, 1).empty());
+}
+
 RC_GTEST_PROP(TardosProperties, BiasesWithinCutoffAndBitsMatchBias, (uint64_t seed)) {
   RC_ASSERT(crypto::Initialize().has_value());
   TardosParams params{.n_users = 4,

@@ -517,22 +517,128 @@ TEST_F(E2eTest, AdvisoryStoryOverTheCli) {
                   shown["artifacts"][0]["id"], "--out", copy.string()},
                  early_token);
   ASSERT_EQ(got.exit_code, 0) << got.err;
-  EXPECT_EQ(ReadFile(copy), ReadFile(poc_file));
+  // The partner's own copy is what the operator previews for it (a tiny PoC carries few marks).
+  auto preview = Run(
+      {"artifact", "variant", "--advisory", advisory, "--artifact", artifact, "--partner", early},
+      admin);
+  ASSERT_EQ(preview.exit_code, 0) << preview.err;
+  EXPECT_EQ(preview.out, ReadFile(copy));
 
   // The download is on the ledger with the hash of the bytes delivered, and the ledger verifies.
   const json exported = ExportAndVerify(admin, (dir_.path() / "ledger.json").string());
   std::set<std::string> types;
   std::string fetched_hash;
+  std::string fingerprint;
   for (const auto& entry : exported["entries"]) {
     const json event = json::parse(entry["data"].get<std::string>());
     types.insert(event["type"]);
-    if (event["type"] == "artifact.fetched") fetched_hash = event["payload_sha256"];
+    if (event["type"] == "artifact.fetched") {
+      fetched_hash = event["payload_sha256"];
+      fingerprint = event["details"].value("fingerprint", "");
+    }
   }
-  for (const char* type : {"advisory.created", "advisory.published", "artifact.added",
-                           "terms.accepted", "advisory.fetched", "feed.read", "artifact.fetched"}) {
+  for (const char* type :
+       {"advisory.created", "advisory.published", "artifact.added", "terms.accepted",
+        "advisory.fetched", "feed.read", "artifact.fetched", "artifact.variant_previewed"}) {
     EXPECT_EQ(types.count(type), 1u) << type;
   }
-  EXPECT_EQ(fetched_hash, crypto::Hex(crypto::Sha256(ReadFile(poc_file))));
+  EXPECT_EQ(fetched_hash, crypto::Hex(crypto::Sha256(ReadFile(copy))));
+  EXPECT_EQ(fingerprint.rfind("fp_", 0), 0u) << fingerprint;
+}
+
+// Fingerprinting over the CLI: the operator's view of a PoC's marks, every partner's distinct
+// copy, and a leaked copy traced back to its partner (and its canary) with a bound.
+TEST_F(E2eTest, FingerprintStoryOverTheCli) {
+  auto init = Run({"init", "--data", data_});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  const std::string admin = LastLine(init.out);
+  StartServer();
+  std::vector<std::string> partners;
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 6; ++i) {
+    partners.push_back(LastLine(Run({"partner", "add", "--name", fmt::format("P{}", i), "--country",
+                                     "DE", "--tier", "early"},
+                                    admin)
+                                    .out));
+    tokens.push_back(LastLine(Run({"token", "create", "--partner", partners.back()}, admin).out));
+  }
+  const std::string advisory = LastLine(Run({"advisory", "create", "--title", "Portal RCE", "--cve",
+                                             "CVE-2026-60003", "--public-date", InDays(3)},
+                                            admin)
+                                            .out);
+  const auto poc_file = dir_.path() / "fabrikam_portal_poc.py";
+  std::filesystem::copy_file(std::string(FOREWARN_SAMPLES_DIR) + "/fabrikam_portal_poc.py",
+                             poc_file);
+  auto added =
+      Run({"artifact", "add", "--advisory", advisory, "--kind", "poc", "--file", poc_file.string()},
+          admin);
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const std::string artifact = LastLine(added.out);
+
+  auto marks =
+      Run({"artifact", "marks", "--advisory", advisory, "--artifact", artifact, "--json"}, admin);
+  ASSERT_EQ(marks.exit_code, 0) << marks.err;
+  const json view = json::parse(marks.out);
+  EXPECT_TRUE(view["fingerprinted"].get<bool>());
+  EXPECT_GE(view["capacity_bits"].get<int>(), 100);
+  EXPECT_EQ(view["recipients"], 6);
+  EXPECT_EQ(view["canaries"].size(), 3u);
+  EXPECT_GT(view["points"].size(), 20u);
+  auto table = Run({"artifact", "marks", "--advisory", advisory, "--artifact", artifact}, admin);
+  EXPECT_NE(table.out.find("import-order"), std::string::npos) << table.out;
+
+  // Each partner downloads its own copy.
+  std::set<std::string> copies;
+  std::string leaked_copy;
+  for (size_t i = 0; i < partners.size(); ++i) {
+    ASSERT_EQ(Run({"advisory", "accept-terms", advisory}, tokens[i]).exit_code, 0);
+    const auto out = dir_.path() / fmt::format("copy{}.py", i);
+    ASSERT_EQ(Run({"artifact", "get", "--advisory", advisory, "--artifact", artifact, "--out",
+                   out.string()},
+                  tokens[i])
+                  .exit_code,
+              0);
+    copies.insert(ReadFile(out));
+    if (i == 4) leaked_copy = out.string();
+  }
+  EXPECT_EQ(copies.size(), partners.size());
+
+  // Partner 4's copy leaks: the investigator's trace names it, and its canaries.
+  auto traced = Run(
+      {"investigate", "leak", "--advisory", advisory, "--file", leaked_copy, "--format", "json"},
+      admin);
+  ASSERT_EQ(traced.exit_code, 0) << traced.err;
+  const json report = json::parse(traced.out);
+  ASSERT_EQ(report["accused"].size(), 1u) << traced.out;
+  EXPECT_EQ(report["accused"][0]["partner"], partners[4]);
+  EXPECT_LE(report["accused"][0]["false_accusation_bound"].get<double>(), 1e-6);
+  ASSERT_FALSE(report["canary_hits"].empty());
+  for (const auto& hit : report["canary_hits"]) EXPECT_EQ(hit["partner"], partners[4]);
+  auto text = Run({"investigate", "leak", "--advisory", advisory, "--file", leaked_copy}, admin);
+  EXPECT_NE(text.out.find("accused: " + partners[4]), std::string::npos) << text.out;
+
+  // Roles and bad input: a partner may not trace or preview; a missing file is one line.
+  EXPECT_EQ(Run({"investigate", "leak", "--advisory", advisory, "--file", leaked_copy}, tokens[0])
+                .exit_code,
+            1);
+  auto missing =
+      Run({"investigate", "leak", "--advisory", advisory, "--file", "/nonexistent"}, admin);
+  EXPECT_NE(missing.exit_code, 0);
+  ExpectOneLineError(missing);
+  auto no_partner = Run({"artifact", "variant", "--advisory", advisory, "--artifact", artifact,
+                         "--partner", "prt_unknown"},
+                        admin);
+  EXPECT_EQ(no_partner.exit_code, 1);
+  ExpectOneLineError(no_partner);
+  // Malformed explicit markup is refused when the artifact is added.
+  const auto marked = dir_.path() / "marked.py";
+  std::ofstream(marked) << "print('[[fw: only one form]]')\n";
+  auto refused =
+      Run({"artifact", "add", "--advisory", advisory, "--kind", "poc", "--file", marked.string()},
+          admin);
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("markup on line 1"), std::string::npos) << refused.err;
+  ExportAndVerify(admin, (dir_.path() / "ledger.json").string());
 }
 
 }  // namespace
