@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <map>
 #include <numeric>
@@ -362,95 +363,159 @@ TEST_F(FingerprintTest, OtherLanguagesSurviveTheirNormalizers) {
   }
 }
 
-// Coalitions merging their copies point by point; returns the word the merged copy carries.
+// Coalitions merging their copies point by point.
 enum class Merge { kMajority, kRandomChoice, kInterleaving, kDropDiffering };
+constexpr std::array<const char*, 4> kMergeNames = {"majority", "random", "interleaving",
+                                                    "drop-differing"};
 
-TEST_F(FingerprintTest, CoalitionsAreCaughtAndInnocentsNeverAccused) {
-  const auto& points = fp().marks().points();
+struct CoalitionRates {
+  int caught = 0;            // trials where at least one colluder was accused
+  int innocent_accused = 0;  // accusations of partners outside the coalition, over all trials
+};
+
+// `trials` random coalitions of `c` among `partners` merge their copies of `fp` with `merge`;
+// the merged text is traced like any leak.
+CoalitionRates Collude(const ArtifactFingerprint& fp, const std::vector<std::string>& partners,
+                       int c, Merge merge, int trials, std::mt19937_64& gen) {
+  const auto& points = fp.marks().points();
   std::vector<int> first;
   int position = 0;
   for (const auto& point : points) {
     first.push_back(position);
     position += point.Bits();
   }
+  CoalitionRates rates;
+  for (int trial = 0; trial < trials; ++trial) {
+    std::vector<int> members(partners.size());
+    std::iota(members.begin(), members.end(), 0);
+    std::shuffle(members.begin(), members.end(), gen);
+    members.resize(c);
+    std::vector<std::vector<uint8_t>> words;
+    for (int m : members) words.push_back(fp.Codeword(partners[m]));
+    std::vector<uint8_t> merged(fp.marks().CapacityBits(), 0);
+    std::vector<size_t> differing;
+    for (size_t p = 0; p < points.size(); ++p) {
+      auto symbol_of = [&](int member) {
+        uint64_t v = 0;
+        for (int b = 0; b < points[p].Bits(); ++b) v |= uint64_t{words[member][first[p] + b]} << b;
+        return v;
+      };
+      std::map<uint64_t, int> votes;
+      for (int m = 0; m < c; ++m) ++votes[symbol_of(m)];
+      uint64_t chosen = symbol_of(0);
+      if (votes.size() > 1) differing.push_back(p);
+      switch (merge) {
+        case Merge::kMajority:
+          chosen = std::max_element(votes.begin(), votes.end(), [](auto& a, auto& b) {
+                     return a.second < b.second;
+                   })->first;
+          break;
+        case Merge::kRandomChoice:
+          chosen = symbol_of(static_cast<int>(gen() % c));
+          break;
+        case Merge::kInterleaving:
+          chosen = symbol_of(static_cast<int>((p / 3) % c));  // runs of 3 points per member
+          break;
+        case Merge::kDropDiffering:
+          break;
+      }
+      for (int b = 0; b < points[p].Bits(); ++b) merged[first[p] + b] = (chosen >> b) & 1U;
+    }
+    // The merged copy as text, read back like any leak.
+    const std::string leaked = fp.marks().Render(merged, fp.CanaryValues(partners[members[0]]));
+    auto report = fp.Trace(leaked, partners);
+    EXPECT_TRUE(report.has_value());
+    if (!report) return rates;
+    if (merge == Merge::kDropDiffering) {
+      // Dropping: the points where the copies differ are removed from the text; simulated by
+      // erasing them from what was read, then accusing again.
+      ReadResult read = report->read;
+      for (size_t p : differing) {
+        for (int b = 0; b < points[p].Bits(); ++b) read.bits[first[p] + b] = -1;
+      }
+      report = fp.Accuse(std::move(read), partners);
+      EXPECT_TRUE(report.has_value());
+      if (!report) return rates;
+    }
+    std::set<std::string> coalition;
+    for (int m : members) coalition.insert(partners[m]);
+    bool got_one = false;
+    for (const auto& a : report->accused) {
+      if (coalition.count(a.partner_id) > 0) {
+        got_one = true;
+      } else {
+        ++rates.innocent_accused;
+      }
+    }
+    rates.caught += got_one ? 1 : 0;
+  }
+  return rates;
+}
+
+// The 68-line sample carries 102 bits, far below the 343 (pairs) and 1,735 (triples) that 100
+// partners and epsilon 1e-6 need: the rates are recorded, and no innocent is ever accused.
+TEST_F(FingerprintTest, CoalitionsAgainstTheSamplePocNeverFrameAnInnocent) {
   std::mt19937_64 gen(2026);
   constexpr int kTrials = 40;
   for (int c : {2, 3}) {
     for (Merge merge :
          {Merge::kMajority, Merge::kRandomChoice, Merge::kInterleaving, Merge::kDropDiffering}) {
-      int caught = 0;
-      int innocent_accused = 0;
-      for (int trial = 0; trial < kTrials; ++trial) {
-        std::vector<int> members(kPartners);
-        std::iota(members.begin(), members.end(), 0);
-        std::shuffle(members.begin(), members.end(), gen);
-        members.resize(c);
-        std::vector<std::vector<uint8_t>> words;
-        for (int m : members) words.push_back(fp().Codeword(partners_[m]));
-        std::vector<uint8_t> merged(fp().marks().CapacityBits(), 0);
-        std::vector<size_t> differing;
-        for (size_t p = 0; p < points.size(); ++p) {
-          auto symbol_of = [&](int member) {
-            uint64_t v = 0;
-            for (int b = 0; b < points[p].Bits(); ++b)
-              v |= uint64_t{words[member][first[p] + b]} << b;
-            return v;
-          };
-          std::map<uint64_t, int> votes;
-          for (int m = 0; m < c; ++m) ++votes[symbol_of(m)];
-          uint64_t chosen = symbol_of(0);
-          if (votes.size() > 1) differing.push_back(p);
-          switch (merge) {
-            case Merge::kMajority:
-              chosen = std::max_element(votes.begin(), votes.end(), [](auto& a, auto& b) {
-                         return a.second < b.second;
-                       })->first;
-              break;
-            case Merge::kRandomChoice:
-              chosen = symbol_of(static_cast<int>(gen() % c));
-              break;
-            case Merge::kInterleaving:
-              chosen = symbol_of(static_cast<int>((p / 3) % c));  // runs of 3 points per member
-              break;
-            case Merge::kDropDiffering:
-              break;
-          }
-          for (int b = 0; b < points[p].Bits(); ++b) merged[first[p] + b] = (chosen >> b) & 1U;
-        }
-        // The merged copy as text, read back like any leak.
-        const std::string leaked =
-            fp().marks().Render(merged, fp().CanaryValues(partners_[members[0]]));
-        auto report = fp().Trace(leaked, partners_);
-        ASSERT_TRUE(report.has_value());
-        if (merge == Merge::kDropDiffering) {
-          // Dropping: the points where the copies differ are removed from the text; simulated by
-          // erasing them from what was read, then accusing again.
-          ReadResult read = report->read;
-          for (size_t p : differing) {
-            for (int b = 0; b < points[p].Bits(); ++b) read.bits[first[p] + b] = -1;
-          }
-          report = fp().Accuse(std::move(read), partners_);
-          ASSERT_TRUE(report.has_value());
-        }
-        std::set<std::string> coalition;
-        for (int m : members) coalition.insert(partners_[m]);
-        bool got_one = false;
-        for (const auto& a : report->accused) {
-          if (coalition.count(a.partner_id) > 0) {
-            got_one = true;
-          } else {
-            ++innocent_accused;
-          }
-        }
-        caught += got_one ? 1 : 0;
-      }
-      const char* names[] = {"majority", "random", "interleaving", "drop-differing"};
-      const std::string key = fmt::format("c{}/{}", c, names[static_cast<int>(merge)]);
-      RecordProperty(key + "/caught", fmt::format("{}/{}", caught, kTrials));
+      const CoalitionRates rates = Collude(fp(), partners_, c, merge, kTrials, gen);
+      const std::string key = fmt::format("c{}/{}", c, kMergeNames[static_cast<int>(merge)]);
+      RecordProperty(key + "/caught", fmt::format("{}/{}", rates.caught, kTrials));
       std::cout << fmt::format("{}: a colluder accused in {}/{} trials, innocents accused {}\n",
-                               key, caught, kTrials, innocent_accused);
-      EXPECT_EQ(innocent_accused, 0) << key;
+                               key, rates.caught, kTrials, rates.innocent_accused);
+      EXPECT_EQ(rates.innocent_accused, 0) << key;
     }
+  }
+}
+
+// A 222-line PoC (the sample with generated probe functions) carries more than the 343 bits
+// pairs need: then pairs are caught, whatever they merge.
+TEST_F(FingerprintTest, PairsAreCaughtWhenTheArtifactCarriesWhatTheDesignNeeds) {
+  std::string poc = ReadSample("fabrikam_portal_poc.py");
+  std::string probes;
+  for (int i = 0; i < 22; ++i) {
+    probes += fmt::format(
+        "def probe_{0}(base_url, marker):\n"
+        "    fields = {{\"Probe\": \"layout-{0}\", \"Mode\": \"Edit\", \"Marker\": marker}}\n"
+        "    url = base_url + \"/portal/layouts/Probe{0}.aspx\"\n"
+        "    request = urllib.request.Request(url, data=None, method=\"GET\")\n"
+        "    return request, fields\n\n\n",
+        i);
+  }
+  poc.insert(poc.find("def main(argv):"), probes);
+  auto large = ArtifactFingerprint::Create(TraceKey(), "adv_0000000000000001", "art_large", poc,
+                                           Language::kPython, TraceSettings{});
+  ASSERT_TRUE(large.has_value()) << large.error().message;
+  const Capacity capacity = large->CapacityFor(kPartners);
+  ASSERT_FALSE(capacity.warning) << capacity.message;
+  std::mt19937_64 gen(7);
+  constexpr int kTrials = 30;
+  for (Merge merge : {Merge::kMajority, Merge::kRandomChoice, Merge::kInterleaving}) {
+    const CoalitionRates rates = Collude(*large, partners_, 2, merge, kTrials, gen);
+    const std::string key = fmt::format("large/c2/{}", kMergeNames[static_cast<int>(merge)]);
+    RecordProperty(key + "/caught", fmt::format("{}/{}", rates.caught, kTrials));
+    std::cout << fmt::format("{} ({} bits): a colluder accused in {}/{} trials, innocents {}\n",
+                             key, capacity.capacity_bits, rates.caught, kTrials,
+                             rates.innocent_accused);
+    EXPECT_EQ(rates.innocent_accused, 0) << key;
+    EXPECT_GE(rates.caught * 10, kTrials * 9) << key;
+  }
+  // Dropping every differing point leaves only what both copies share: recorded, not asserted.
+  const CoalitionRates dropped = Collude(*large, partners_, 2, Merge::kDropDiffering, kTrials, gen);
+  std::cout << fmt::format("large/c2/drop-differing: a colluder accused in {}/{} trials\n",
+                           dropped.caught, kTrials);
+  EXPECT_EQ(dropped.innocent_accused, 0);
+  // Triples, against a code designed for pairs: recorded.
+  for (Merge merge :
+       {Merge::kMajority, Merge::kRandomChoice, Merge::kInterleaving, Merge::kDropDiffering}) {
+    const CoalitionRates triples = Collude(*large, partners_, 3, merge, kTrials, gen);
+    const std::string key = fmt::format("large/c3/{}", kMergeNames[static_cast<int>(merge)]);
+    RecordProperty(key + "/caught", fmt::format("{}/{}", triples.caught, kTrials));
+    std::cout << fmt::format("{}: a colluder accused in {}/{} trials\n", key, triples.caught,
+                             kTrials);
+    EXPECT_EQ(triples.innocent_accused, 0) << key;
   }
 }
 
