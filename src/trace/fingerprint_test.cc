@@ -203,6 +203,13 @@ TEST_F(FingerprintTest, TwentyLineExcerptsAccuseTheirPartnerAndNoOneElse) {
     std::cout << fmt::format("lines {}-{}: {} bits read, leaker's bound {:.2g}\n", first + 1,
                              first + 20, report.read.positions_read,
                              report.top[0].false_accusation_bound);
+    // Nothing is misread: every bit read is the leaker's.
+    const auto bits = fp().Codeword(partners_[7]);
+    for (size_t k = 0; k < bits.size(); ++k) {
+      if (report.read.bits[k] >= 0) {
+        EXPECT_EQ(report.read.bits[k], bits[k]) << first << " " << k;
+      }
+    }
     // The leaker scores highest in every window, and no one else is ever accused.
     EXPECT_EQ(report.top[0].partner_id, partners_[7]) << first;
     for (const auto& a : report.accused) EXPECT_EQ(a.partner_id, partners_[7]) << first;

@@ -362,7 +362,10 @@ class Reader {
       const bool in_context =
           (!before.empty() && CountOccurrences(compact, before + forms[f]) == 1) ||
           (!after.empty() && CountOccurrences(compact, forms[f] + after) == 1);
-      if (count > 1 || found >= 0 || !in_context) return -1;
+      if (count > 1 || found >= 0 || !in_context ||
+          InsideAnotherPointsForm(span, forms[f], canonical)) {
+        return -1;
+      }
       found = static_cast<int>(f);
       found_at = compact.find(forms[f]);
     }
@@ -426,6 +429,25 @@ class Reader {
       }
     }
     return {};
+  }
+
+  // Whether `text` (whitespace removed) occurs inside a form of a choice point other than the
+  // one holding `span`: then finding it somewhere in a copy may be that other point's text.
+  bool InsideAnotherPointsForm(const Span& span, const std::string& text, bool canonical) const {
+    for (const auto& point : doc_.points()) {
+      if (point.shape != PointShape::kChoice) continue;
+      if (std::find(point.spans.begin(), point.spans.end(), span) != point.spans.end()) continue;
+      for (const auto& form : point.forms) {
+        for (const auto& piece : form) {
+          const std::string compact =
+              canonical ? QuotesCanonical(WithoutSpace(piece)) : WithoutSpace(piece);
+          if (compact.size() > text.size() && compact.find(text) != std::string::npos) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   // The forms' texts of span s without whitespace.
