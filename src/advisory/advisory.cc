@@ -581,9 +581,11 @@ Result<Artifact> AdvisoryService::AddArtifact(const Principal& caller,
   artifact.created_by = caller.Actor();
   artifact.created_at = clock_.Now();
   artifact.advisory_id = advisory_id;
-  // Sensitive text is fingerprinted per recipient: malformed explicit markup is the author's
-  // mistake, reported now rather than when a partner first downloads it.
-  if (artifact.sensitivity == Sensitivity::kSensitive && LooksLikeText(input.content)) {
+  // Sensitive or marked-up text is fingerprinted per recipient: malformed explicit markup is
+  // the author's mistake, reported now rather than when a partner first downloads it.
+  if ((artifact.sensitivity == Sensitivity::kSensitive ||
+       input.content.find("[[fw") != std::string::npos) &&
+      LooksLikeText(input.content)) {
     auto marks = trace::FindMarks(input.content,
                                   trace::GuessLanguage(artifact.filename, artifact.media_type));
     if (!marks) {

@@ -46,7 +46,9 @@ Fingerprints::Fingerprints(crypto::SecretBytes trace_key, trace::TraceSettings s
     : trace_key_(std::move(trace_key)), settings_(settings) {}
 
 bool Fingerprints::Fingerprinted(const Artifact& artifact, std::string_view content) {
-  return artifact.sensitivity == Sensitivity::kSensitive && IsUtf8Text(content);
+  // Explicit markup must never reach a partner as written, whatever the sensitivity.
+  const bool marked = content.find("[[fw") != std::string_view::npos;
+  return (artifact.sensitivity == Sensitivity::kSensitive || marked) && IsUtf8Text(content);
 }
 
 Result<std::shared_ptr<const trace::ArtifactFingerprint>> Fingerprints::For(

@@ -44,8 +44,8 @@ class Fingerprints {
 
   const trace::TraceSettings& settings() const { return settings_; }
 
-  // Whether `artifact` is fingerprinted: sensitive, and its content is text (UTF-8 without
-  // NUL bytes).
+  // Whether `artifact` is fingerprinted: sensitive or holding explicit markup ("[[fw"), and
+  // its content is text (UTF-8 without NUL bytes).
   static bool Fingerprinted(const Artifact& artifact, std::string_view content);
 
   // The copy `partner_id` receives. Errors: kInvalidArgument if the artifact's explicit markup

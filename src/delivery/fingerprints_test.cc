@@ -179,5 +179,28 @@ TEST_F(FingerprintRoutesTest, RolesAndBadInputGetClearErrorsAndRecordNothing) {
   EXPECT_NE(refused.body.find("markup on line 2"), std::string::npos) << refused.body;
 }
 
+// Markup in a normal (not sensitive) artifact is still replaced: partners never see "[[fw".
+TEST_F(FingerprintRoutesTest, MarkupNeverReachesAPartnerAsWritten) {
+  const std::string marked = Add({{"kind", "mitigation"},
+                                  {"filename", "steps.txt"},
+                                  {"sensitivity", "normal"},
+                                  {"content",
+                                   "Block [[fw: POST | post]] requests to "
+                                   "[[fw-canary: path url-path /_layouts/{id}.aspx]]."}});
+  auto revised = h.Call("GET", "/api/v1/advisories/" + advisory, partners[1].token);
+  ASSERT_EQ(revised.status, 200) << revised.body;
+  if (!revised.json.value("terms_accepted", true)) {
+    ASSERT_EQ(h.Call("POST", "/api/v1/advisories/" + advisory + "/terms", partners[1].token,
+                     json{{"terms_sha256", revised.json["terms"]["sha256"]}})
+                  .status,
+              200);
+  }
+  auto got = h.Call("GET", Path(marked, "/content"), partners[1].token);
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.body.find("[[fw"), std::string::npos) << got.body;
+  EXPECT_EQ(got.body.rfind("Block ", 0), 0u) << got.body;
+  EXPECT_NE(got.body.find("/_layouts/"), std::string::npos) << got.body;
+}
+
 }  // namespace
 }  // namespace forewarn::delivery
