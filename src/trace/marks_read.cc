@@ -167,9 +167,16 @@ class Reader {
     if (hole == std::string_view::npos) return -1;
     const std::string_view before = pattern.substr(0, hole);
     const std::string_view after = pattern.substr(hole + 4);
+    // Search by the longer fixed part, so a pattern starting or ending with {id} costs one pass.
+    const bool by_before = before.size() >= after.size();
+    const std::string_view fixed = by_before ? before : after;
+    if (fixed.empty()) return -1;
     int found = -1;
-    for (size_t at = copy_.find(before); at != std::string_view::npos;
-         at = copy_.find(before, at + 1)) {
+    for (size_t hit = copy_.find(fixed); hit != std::string_view::npos;
+         hit = copy_.find(fixed, hit + 1)) {
+      if (!by_before && hit < kCanaryTokenLength + before.size()) continue;
+      const size_t at = by_before ? hit : hit - kCanaryTokenLength - before.size();
+      if (copy_.substr(at, before.size()) != before) continue;
       const size_t token = at + before.size();
       if (token + kCanaryTokenLength > copy_.size()) break;
       bool base32 = true;

@@ -232,6 +232,25 @@ TEST(MarkedDocument, ViewListsPositionsAndLines) {
   EXPECT_EQ(view.back().line, 13);
 }
 
+TEST(MarkedDocument, CanariesLocateTheOrderItemsHoldingThem) {
+  // The second item has nothing stable but its canary, whose pattern starts with the token.
+  const std::string text = "- alpha beta\n- [[fw-canary: host dns-name {id}.cdn.example]]\n";
+  auto found = FindMarks(text, Language::kMarkup);
+  ASSERT_TRUE(found.has_value()) << found.error().message;
+  VariationPoint order{.family = "list-order",
+                       .shape = PointShape::kOrder,
+                       .spans = {SpanOf(text, "- alpha beta"), SpanOf(text, "- [[fw-canary")}};
+  order.spans[1].end = text.find("]]") + 2;
+  auto doc = MarkedDocument::Create(text, Language::kMarkup, {order}, found->canaries());
+  ASSERT_TRUE(doc.has_value()) << doc.error().message;
+  const std::string copy = doc->Render({1}, {{"host", "abcdefgh23.cdn.example"}});
+  EXPECT_EQ(copy, "- abcdefgh23.cdn.example\n- alpha beta\n");
+  const ReadResult read = doc->Read(copy);
+  ASSERT_EQ(read.positions_read, 1);
+  EXPECT_EQ(read.bits[0], 1);
+  EXPECT_EQ(doc->Read(doc->Render({0}, {{"host", "abcdefgh23.cdn.example"}})).bits[0], 0);
+}
+
 TEST(ExplicitMarkup, RejectsMalformedConstructsWithTheLine) {
   for (const auto& [text, needle] : std::vector<std::pair<std::string, std::string>>{
            {"ok\n[[fw: only]]\n", "line 2"},
