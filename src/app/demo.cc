@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <functional>
 #include <mutex>
 
 #include "app/demo_samples.h"
@@ -88,8 +90,11 @@ Result<std::string> AddSample(Program& program, const Principal& admin, const st
 // The advisory of the story: waves at day -14 (advisory, detection guidance) to every tier,
 // day -5 (PoC to the early tier, with a written description as its alternative form) and
 // day -1 (a revised PoC for a bypass of the first fix).
-Result<std::string> SeedAdvisory(Program& program, const Principal& admin, StoryClock& clock,
-                                 TimePoint public_at) {
+// `after_poc_wave` runs at day -5, once the PoC's wave is recorded (partners fetch it then).
+Result<std::string> SeedAdvisory(
+    Program& program, const Principal& admin, StoryClock& clock, TimePoint public_at,
+    const std::function<Status(const std::string& advisory, const std::string& poc)>&
+        after_poc_wave) {
   auto& advisories = program.advisories();
   clock.Set(public_at - std::chrono::hours{24 * 14});
   advisory::AdvisoryInput input;
@@ -136,6 +141,7 @@ Result<std::string> SeedAdvisory(Program& program, const Principal& admin, Story
   }
   FW_TRY(advisories.Publish(admin, id, {}));
   FW_TRY(program.scheduler().RunDue());
+  if (!poc.empty()) FW_TRY(after_poc_wave(id, poc));
 
   clock.Set(public_at - std::chrono::hours{24});
   FW_TRY(advisories.Revise(admin, id, "Revised proof of concept: bypass of the first fix"));
@@ -159,6 +165,100 @@ Result<std::string> SeedAdvisory(Program& program, const Principal& admin, Story
   FW_TRY(advisories.Publish(admin, id, {}));
   FW_TRY(program.scheduler().RunDue());
   return id;
+}
+
+// The leaking partner of the story: an early-tier partner whose copy of the day -5 PoC
+// turns up on a public paste site at day -3, and whose canary file name appears in attacks
+// from day -1.
+constexpr std::string_view kLeakerName = "Tailspin Security";
+
+// At day -5, two hours after the wave, the early-tier partners that receive PoC code accept
+// the terms and download it; the leaker's copy is written out as the leaked file (its comments
+// stripped and reformatted, as a leaker hiding the source would), with the indicators seen
+// from day -1: the web shell name and user-agent of that copy's canaries.
+Status SeedDownloadsAndLeak(Program& program, StoryClock& clock, TimePoint public_at,
+                            const nlohmann::json& partners, const std::string& advisory,
+                            const std::string& poc, const std::filesystem::path& evidence_dir,
+                            nlohmann::json& facts) {
+  clock.Set(clock.Now() + std::chrono::hours{2});
+  std::string leaked_copy;
+  std::string leaker;
+  for (const auto& p : partners) {
+    if (p["tier"] != "early" || !p["labels"].empty()) continue;
+    const std::string token = p["token"];
+    FW_ASSIGN_OR_RETURN(auto principal, program.registry().Authenticate(token));
+    FW_ASSIGN_OR_RETURN(auto shown, program.pull().GetAdvisory(principal, advisory));
+    const auto view = nlohmann::json::parse(shown.body, nullptr, false);
+    if (view.is_discarded() || !view.contains("terms")) {
+      return Fail(ErrorCode::kInternal, "demo: the partner view has no terms");
+    }
+    const std::string terms_sha256 = view["terms"]["sha256"];
+    FW_TRY(program.pull().AcceptTerms(principal, advisory, terms_sha256).transform([](auto&&) {}));
+    FW_ASSIGN_OR_RETURN(auto copy, program.pull().FetchArtifact(principal, advisory, poc));
+    if (p["name"] == kLeakerName) {
+      leaked_copy = copy.body;
+      leaker = p["id"];
+    }
+    clock.Set(clock.Now() + std::chrono::minutes{7});
+  }
+  if (leaker.empty()) return Ok();
+  // The paste: comment lines and blank runs removed.
+  std::string pasted;
+  size_t start = 0;
+  while (start < leaked_copy.size()) {
+    size_t end = leaked_copy.find('\n', start);
+    if (end == std::string::npos) end = leaked_copy.size();
+    const std::string line = leaked_copy.substr(start, end - start);
+    const size_t first = line.find_first_not_of(' ');
+    const bool comment = first != std::string::npos && line[first] == '#';
+    if (!comment && !(line.empty() && (pasted.empty() || pasted.ends_with("\n\n")))) {
+      pasted += line + "\n";
+    }
+    start = end + 1;
+  }
+  // The canary values the leaker's copy carries, as the attacks show them.
+  FW_ASSIGN_OR_RETURN(auto tx, program.store().Begin(store::TxMode::kRead));
+  FW_ASSIGN_OR_RETURN(auto artifact, tx->FindArtifact(poc));
+  if (!artifact) return Fail(ErrorCode::kInternal, "demo: the PoC artifact is missing");
+  FW_ASSIGN_OR_RETURN(auto content, tx->GetContent(artifact->content_sha256));
+  tx.reset();
+  if (!content) return Fail(ErrorCode::kInternal, "demo: the PoC content is missing");
+  FW_ASSIGN_OR_RETURN(auto fingerprint, program.fingerprints().For(*artifact, *content));
+  if (fingerprint == nullptr) return Ok();
+  const auto canaries = fingerprint->CanaryValues(leaker);
+  // Day -1 begins at the start of the current hour: the first attack is seen then.
+  const TimePoint exploited = public_at - std::chrono::hours{24};
+  nlohmann::json observed = nlohmann::json::array();
+  if (auto shell = canaries.find("upload"); shell != canaries.end()) {
+    observed.push_back(
+        {{"kind", "file-name"}, {"value", shell->second}, {"first_seen", FormatTime(exploited)}});
+    observed.push_back({{"kind", "url"},
+                        {"value", "/portal/layouts/" + shell->second},
+                        {"first_seen", FormatTime(exploited)}});
+  }
+  if (auto agent = canaries.find("ua"); agent != canaries.end()) {
+    observed.push_back(
+        {{"kind", "user-agent"}, {"value", agent->second}, {"first_seen", FormatTime(exploited)}});
+  }
+  const nlohmann::json indicators = {
+      {"advisory", advisory},
+      {"first_exploitation", FormatTime(exploited)},
+      {"source", "honeypot and incident-response reports (fictional)"},
+      {"observed", observed}};
+  std::error_code ec;
+  std::filesystem::create_directories(evidence_dir, ec);
+  const auto leaked_file = evidence_dir / "leaked_portal_poc.py";
+  const auto indicators_file = evidence_dir / "indicators.json";
+  std::ofstream(leaked_file, std::ios::binary) << pasted;
+  std::ofstream(indicators_file, std::ios::binary) << indicators.dump(2) << "\n";
+  if (ec || !std::filesystem::exists(leaked_file) || !std::filesystem::exists(indicators_file)) {
+    return Fail(ErrorCode::kUnavailable,
+                fmt::format("demo: cannot write the evidence files in {}", evidence_dir.string()));
+  }
+  facts["leaked_file"] = leaked_file.string();
+  facts["indicators_file"] = indicators_file.string();
+  facts["leaker"] = leaker;
+  return Ok();
 }
 
 }  // namespace
@@ -211,11 +311,19 @@ Result<nlohmann::json> SeedDemo(const std::filesystem::path& data_dir, crypto::R
                           admin, "poc-restricted", {ArtifactKind::kPoc},
                           "Partners in countries that require reporting vulnerabilities to their "
                           "government receive written descriptions instead of PoC code"));
-  FW_ASSIGN_OR_RETURN(auto advisory, SeedAdvisory(*program, admin, story, public_at));
-  return nlohmann::json{
-      {"admin_token", admin_token},       {"data", data_dir.string()},  {"advisory", advisory},
+  nlohmann::json facts = {
+      {"admin_token", admin_token},       {"data", data_dir.string()},  {"advisory", nullptr},
       {"leaked_file", nullptr},           {"indicators_file", nullptr}, {"leaker", nullptr},
       {"policy_version", policy.version}, {"partners", partners}};
+  FW_ASSIGN_OR_RETURN(auto advisory,
+                      SeedAdvisory(*program, admin, story, public_at,
+                                   [&](const std::string& advisory_id, const std::string& poc) {
+                                     return SeedDownloadsAndLeak(*program, story, public_at,
+                                                                 partners, advisory_id, poc,
+                                                                 data_dir / "evidence", facts);
+                                   }));
+  facts["advisory"] = advisory;
+  return facts;
 }
 
 }  // namespace forewarn::app

@@ -256,6 +256,36 @@ TEST_F(E2eTest, DemoSeedOnlyPrintsTheScenario) {
   // The story's advisory: three revisions, released to both tiers by today (day -1).
   const std::string advisory = facts["advisory"];
   StartServer();
+  // The story's leak: an early-tier partner's PoC copy, pasted without its comments, and the
+  // attacks' indicators carrying that copy's canaries. Tracing names the leaker on its own.
+  const std::string leaker = facts["leaker"];
+  ASSERT_FALSE(leaker.empty());
+  const json indicators = json::parse(ReadFile(facts["indicators_file"].get<std::string>()));
+  EXPECT_EQ(indicators["advisory"], advisory);
+  ASSERT_FALSE(indicators["observed"].empty());
+  auto traced = Run({"investigate", "leak", "--advisory", advisory, "--file",
+                     facts["leaked_file"].get<std::string>(), "--format", "json"},
+                    facts["admin_token"]);
+  ASSERT_EQ(traced.exit_code, 0) << traced.err;
+  const json report = json::parse(traced.out);
+  ASSERT_EQ(report["accused"].size(), 1u) << traced.out;
+  EXPECT_EQ(report["accused"][0]["partner"], leaker);
+  EXPECT_LE(report["accused"][0]["false_accusation_bound"].get<double>(), 1e-6);
+  std::set<std::string> hit_values;
+  for (const auto& hit : report["canary_hits"]) {
+    EXPECT_EQ(hit["partner"], leaker);
+    hit_values.insert(hit["value"]);
+  }
+  for (const auto& seen : indicators["observed"]) {
+    if (seen["kind"] == "file-name" || seen["kind"] == "user-agent") {
+      EXPECT_EQ(hit_values.count(seen["value"]), 1u) << seen.dump();
+    }
+  }
+  bool leaker_is_early = false;
+  for (const auto& p : facts["partners"]) {
+    if (p["id"] == leaker) leaker_is_early = p["tier"] == "early" && p["labels"].empty();
+  }
+  EXPECT_TRUE(leaker_is_early);
   auto shown = Run({"advisory", "show", advisory, "--json"}, facts["admin_token"]);
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   const json a = json::parse(shown.out);
