@@ -15,6 +15,7 @@
 
 #include "crypto/crypto.h"
 #include "trace/fingerprint.h"
+#include "trace/probe_poc.h"
 
 namespace {
 
@@ -26,20 +27,7 @@ std::string TwoHundredLinePoc() {
   std::ifstream in(std::string(FOREWARN_SAMPLES_DIR) + "/fabrikam_portal_poc.py");
   std::stringstream text;
   text << in.rdbuf();
-  std::string poc = text.str();
-  std::string probes;
-  for (int i = 0; i < 22; ++i) {
-    probes += fmt::format(
-        "def probe_{0}(base_url, marker):\n"
-        "    fields = {{\"Probe\": \"layout-{0}\", \"Mode\": \"Edit\", \"Marker\": marker}}\n"
-        "    url = base_url + \"/portal/layouts/Probe{0}.aspx\"\n"
-        "    request = urllib.request.Request(url, data=None, method=\"GET\")\n"
-        "    return request, fields\n\n\n",
-        i);
-  }
-  const size_t main_at = poc.find("def main(argv):");
-  if (main_at != std::string::npos) poc.insert(main_at, probes);
-  return poc;
+  return trace::testing::WithProbeFunctions(text.str(), 22);
 }
 
 crypto::SecretBytes Key() { return crypto::SecretBytes::CopyFrom(std::string(32, 'k')); }

@@ -179,6 +179,50 @@ inline std::vector<size_t> FileNameOccurrences(std::string_view body, std::strin
   return out;
 }
 
+// The spans of `value` inside the bodies of the string tokens `accept` admits: every
+// non-overlapping occurrence, or with `file_name` only where it stands as a whole file name.
+template <class Accept>
+std::vector<Span> SpansInStrings(const std::vector<Token>& tokens, const Syntax& syntax,
+                                 std::string_view value, bool file_name, const Accept& accept) {
+  std::vector<Span> spans;
+  if (value.empty()) return spans;
+  for (const Token& t : tokens) {
+    if (t.kind != TokenKind::kString || !accept(t)) continue;
+    const std::string_view body = StringBody(t, syntax);
+    const size_t base = t.begin + static_cast<size_t>(body.data() - t.text.data());
+    std::vector<size_t> offsets;
+    if (file_name) {
+      offsets = FileNameOccurrences(body, value);
+    } else {
+      for (size_t at = body.find(value); at != std::string_view::npos;
+           at = body.find(value, at + value.size())) {
+        offsets.push_back(at);
+      }
+    }
+    for (size_t at : offsets) spans.push_back(Span{base + at, base + at + value.size()});
+  }
+  return spans;
+}
+
+// Adds a canary at `spans` unless there are none, its slot name or value is placed already, or
+// a span overlaps another canary's (each value must carry one partner's token alone). Returns
+// whether it was added.
+inline bool AddCanaryPlacement(FoundMarks& found, CanarySlot slot, std::string value,
+                               std::vector<Span> spans) {
+  if (spans.empty() || value.empty()) return false;
+  for (const auto& c : found.canaries) {
+    if (c.slot.name == slot.name || c.original == value) return false;
+    for (const Span& a : c.spans) {
+      for (const Span& b : spans) {
+        if (a.begin < b.end && b.begin < a.end) return false;
+      }
+    }
+  }
+  found.canaries.push_back(CanaryPlacement{
+      .slot = std::move(slot), .original = std::move(value), .spans = std::move(spans)});
+  return true;
+}
+
 // Synonym groups for identifier renames (camelCase, first letter lower). A name found in a
 // group is renamed among the group's members that do not clash with the text.
 inline const std::vector<std::vector<std::string_view>>& SynonymGroups() {

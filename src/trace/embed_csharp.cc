@@ -136,39 +136,14 @@ class CSharpEmbedder {
     return false;
   }
 
+  // A canary candidate: every occurrence of `value` in "..." string bodies (not char literals).
   void AddCanary(std::string name, CanaryKind kind, std::string pattern, std::string value,
                  bool file_name) {
-    if (value.empty()) return;
-    for (const auto& c : found_.canaries) {
-      if (c.slot.name == name || c.original == value) return;
-    }
-    std::vector<Span> spans;
-    for (const Token& t : tokens_) {
-      if (t.kind != TokenKind::kString || t.text[0] == '\'') continue;
-      const std::string_view body = StringBody(t, syntax_);
-      const size_t base = BodyOffset(t);
-      if (file_name) {
-        for (size_t at : FileNameOccurrences(body, value))
-          spans.push_back({base + at, base + at + value.size()});
-      } else {
-        for (size_t at = body.find(value); at != std::string_view::npos;
-             at = body.find(value, at + 1)) {
-          spans.push_back({base + at, base + at + value.size()});
-        }
-      }
-    }
-    if (spans.empty()) return;
-    for (const auto& c : found_.canaries) {
-      for (const Span& a : c.spans) {
-        for (const Span& b : spans) {
-          if (a.begin < b.end && b.begin < a.end) return;
-        }
-      }
-    }
-    found_.canaries.push_back(CanaryPlacement{
-        .slot = CanarySlot{.name = std::move(name), .kind = kind, .pattern = std::move(pattern)},
-        .original = std::move(value),
-        .spans = std::move(spans)});
+    auto spans = SpansInStrings(tokens_, syntax_, value, file_name,
+                                [](const Token& t) { return t.text[0] != '\''; });
+    AddCanaryPlacement(
+        found_, CanarySlot{.name = std::move(name), .kind = kind, .pattern = std::move(pattern)},
+        std::move(value), std::move(spans));
   }
 
   bool HasSlot(std::string_view name) const {

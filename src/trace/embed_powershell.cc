@@ -167,9 +167,6 @@ class PowerShellEmbedder {
 
  private:
   Span SpanOf(const Token& t) const { return Span{t.begin, t.end}; }
-  size_t BodyOffset(const Token& t) const {
-    return t.begin + static_cast<size_t>(StringBody(t, syntax_).data() - t.text.data());
-  }
   bool IsString(size_t i) const {
     return i < tokens_.size() && tokens_[i].kind == TokenKind::kString;
   }
@@ -185,37 +182,11 @@ class PowerShellEmbedder {
   // A canary candidate: every occurrence of `value` in string bodies.
   void AddCanary(std::string name, CanaryKind kind, std::string pattern, std::string value,
                  bool file_name) {
-    if (value.empty()) return;
-    for (const auto& c : found_.canaries) {
-      if (c.slot.name == name || c.original == value) return;
-    }
-    std::vector<Span> spans;
-    for (const Token& t : tokens_) {
-      if (t.kind != TokenKind::kString) continue;
-      const std::string_view body = StringBody(t, syntax_);
-      const size_t base = BodyOffset(t);
-      if (file_name) {
-        for (size_t at : FileNameOccurrences(body, value))
-          spans.push_back({base + at, base + at + value.size()});
-      } else {
-        for (size_t at = body.find(value); at != std::string_view::npos;
-             at = body.find(value, at + 1)) {
-          spans.push_back({base + at, base + at + value.size()});
-        }
-      }
-    }
-    if (spans.empty()) return;
-    for (const auto& c : found_.canaries) {
-      for (const Span& a : c.spans) {
-        for (const Span& b : spans) {
-          if (a.begin < b.end && b.begin < a.end) return;
-        }
-      }
-    }
-    found_.canaries.push_back(CanaryPlacement{
-        .slot = CanarySlot{.name = std::move(name), .kind = kind, .pattern = std::move(pattern)},
-        .original = std::move(value),
-        .spans = std::move(spans)});
+    auto spans =
+        SpansInStrings(tokens_, syntax_, value, file_name, [](const Token&) { return true; });
+    AddCanaryPlacement(
+        found_, CanarySlot{.name = std::move(name), .kind = kind, .pattern = std::move(pattern)},
+        std::move(value), std::move(spans));
   }
 
   bool HasSlot(std::string_view name) const {

@@ -290,35 +290,9 @@ class PythonEmbedder {
   // ---- Canaries ------------------------------------------------------------------------
 
   void AddCanary(CanarySlot slot, std::string_view original, bool whole_file_name) {
-    if (original.empty()) return;
-    std::vector<Span> spans;
-    for (size_t i = 0; i < tokens_.size(); ++i) {
-      const Token& t = tokens_[i];
-      if (t.kind != TokenKind::kString) continue;
-      const std::string_view body = StringBody(t, syntax_);
-      const size_t body_begin = static_cast<size_t>(body.data() - text_.data());
-      std::vector<size_t> offsets;
-      if (whole_file_name) {
-        offsets = FileNameOccurrences(body, original);
-      } else {
-        for (size_t at = body.find(original); at != std::string_view::npos;
-             at = body.find(original, at + original.size())) {
-          offsets.push_back(at);
-        }
-      }
-      for (size_t at : offsets) {
-        spans.push_back(Span{body_begin + at, body_begin + at + original.size()});
-      }
-    }
-    if (spans.empty()) return;
-    for (const Span& s : spans) {
-      for (const Span& taken : canary_spans_) {
-        if (s.begin < taken.end && taken.begin < s.end) return;
-      }
-    }
-    canary_spans_.insert(canary_spans_.end(), spans.begin(), spans.end());
-    found_.canaries.push_back(CanaryPlacement{
-        .slot = std::move(slot), .original = std::string(original), .spans = std::move(spans)});
+    auto spans = SpansInStrings(tokens_, syntax_, original, whole_file_name,
+                                [](const Token&) { return true; });
+    AddCanaryPlacement(found_, std::move(slot), std::string(original), std::move(spans));
   }
 
   void FindCanaries() {
@@ -364,8 +338,10 @@ class PythonEmbedder {
   }
 
   bool HoldsCanary(const Token& t) const {
-    return std::any_of(canary_spans_.begin(), canary_spans_.end(),
-                       [&](const Span& s) { return s.begin >= t.begin && s.end <= t.end; });
+    return std::any_of(found_.canaries.begin(), found_.canaries.end(), [&](const auto& c) {
+      return std::any_of(c.spans.begin(), c.spans.end(),
+                         [&](const Span& s) { return s.begin >= t.begin && s.end <= t.end; });
+    });
   }
 
   // ---- Line orders ---------------------------------------------------------------------
@@ -1005,7 +981,6 @@ class PythonEmbedder {
   std::set<size_t> statement_starts_;  // token indexes that begin a statement
   std::vector<Block> blocks_;
   std::vector<size_t> block_of_token_;
-  std::vector<Span> canary_spans_;
   std::set<size_t> header_keys_;
   FoundMarks found_;
 };

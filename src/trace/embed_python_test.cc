@@ -143,12 +143,7 @@ else:
         print("DIFF length")
 )PY";
 
-MarkedDocument Marks(const std::string& text) {
-  auto doc = FindMarks(text, Language::kPython);
-  EXPECT_TRUE(doc.has_value()) << (doc.has_value() ? "" : doc.error().message);
-  if (!doc.has_value()) return *FindMarks("", Language::kPython);
-  return *std::move(doc);
-}
+MarkedDocument Marks(const std::string& text) { return testing::MarksOf(text, Language::kPython); }
 
 std::vector<const VariationPoint*> PointsOf(const MarkedDocument& doc, const std::string& family) {
   std::vector<const VariationPoint*> out;

@@ -30,16 +30,11 @@ using testing::TempFile;
 constexpr int kVariants = 30;
 
 MarkedDocument Marks(const std::string& text, Language language) {
-  auto doc = FindMarks(text, language);
-  EXPECT_TRUE(doc.has_value()) << doc.error().message;
-  if (!doc.has_value()) return *FindMarks("", Language::kMarkup);
-  return *std::move(doc);
+  return testing::MarksOf(text, language);
 }
 
 std::map<std::string, int> Families(const MarkedDocument& doc) {
-  std::map<std::string, int> families;
-  for (const auto& point : doc.points()) ++families[point.family];
-  return families;
+  return testing::FamilyCounts(doc);
 }
 
 // Bits selecting symbol `symbol` at point `index` and 0 everywhere else.

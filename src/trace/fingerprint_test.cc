@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "trace/probe_poc.h"
 #include "trace/trace_testing.h"
 
 namespace forewarn::trace {
@@ -480,18 +481,7 @@ TEST_F(FingerprintTest, CoalitionsAgainstTheSamplePocNeverFrameAnInnocent) {
 // A 222-line PoC (the sample with generated probe functions) carries more than the 343 bits
 // pairs need: then pairs are caught, whatever they merge.
 TEST_F(FingerprintTest, PairsAreCaughtWhenTheArtifactCarriesWhatTheDesignNeeds) {
-  std::string poc = ReadSample("fabrikam_portal_poc.py");
-  std::string probes;
-  for (int i = 0; i < 22; ++i) {
-    probes += fmt::format(
-        "def probe_{0}(base_url, marker):\n"
-        "    fields = {{\"Probe\": \"layout-{0}\", \"Mode\": \"Edit\", \"Marker\": marker}}\n"
-        "    url = base_url + \"/portal/layouts/Probe{0}.aspx\"\n"
-        "    request = urllib.request.Request(url, data=None, method=\"GET\")\n"
-        "    return request, fields\n\n\n",
-        i);
-  }
-  poc.insert(poc.find("def main(argv):"), probes);
+  const std::string poc = testing::WithProbeFunctions(ReadSample("fabrikam_portal_poc.py"), 22);
   auto large = ArtifactFingerprint::Create(TraceKey(), "adv_0000000000000001", "art_large", poc,
                                            Language::kPython, TraceSettings{});
   ASSERT_TRUE(large.has_value()) << large.error().message;

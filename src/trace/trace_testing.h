@@ -12,10 +12,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "trace/embed.h"
 
 namespace forewarn::trace::testing {
 
@@ -72,6 +75,21 @@ inline CommandResult RunCommand(const std::string& command) {
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+// The marked document of `text`; a failed test (and an empty document) when it does not build.
+inline MarkedDocument MarksOf(const std::string& text, Language language) {
+  auto doc = FindMarks(text, language);
+  EXPECT_TRUE(doc.has_value()) << (doc.has_value() ? "" : doc.error().message);
+  if (!doc.has_value()) return *FindMarks("", Language::kMarkup);
+  return *std::move(doc);
+}
+
+// How many points of each family `doc` has.
+inline std::map<std::string, int> FamilyCounts(const MarkedDocument& doc) {
+  std::map<std::string, int> families;
+  for (const auto& point : doc.points()) ++families[point.family];
+  return families;
 }
 
 // Whether a tool is installed (scripts/install-deps installs python3, black and yara).
